@@ -1,0 +1,45 @@
+# The two commands of README.md:  `make book` builds the book, `make test` runs every test.
+# Each creates (or reuses) the virtual environment .venv and installs what it needs itself.
+
+PYTHON      ?= python3
+VENV        ?= .venv
+# Exact versions for a reproducible build; `make CONSTRAINTS= test` installs from the lower bounds
+# in pyproject.toml instead.
+CONSTRAINTS ?= .ci/constraints.txt
+PROFILE     ?= standard
+PYTEST_ARGS ?=
+
+BIN   := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+# Kernels started by Jupyter Book, nbval and otter must find the venv's python first.
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: book test notebooks exercises clean help
+
+help:
+	@echo "make book       build the book into _build/html (profile: $(PROFILE), offline data)"
+	@echo "make test       run all tests (package, graders, notebooks via nbval, built book)"
+	@echo "make notebooks  regenerate book/*.ipynb from their MyST twins in book/md/"
+	@echo "make exercises  regenerate the student notebooks and autograder zips (otter assign)"
+
+$(STAMP): pyproject.toml $(wildcard $(CONSTRAINTS))
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
+		$(if $(CONSTRAINTS),--constraint $(CONSTRAINTS)) --editable ".[dev]"
+	touch $@
+
+book: $(STAMP)
+	GANCOURSE_PROFILE=$(PROFILE) $(BIN)/python -m jupyter_book build . --warningiserror --keep-going
+	@echo "The book is in _build/html/index.html"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+notebooks: $(STAMP)
+	$(BIN)/python tools/sync_notebooks.py
+
+exercises: $(STAMP)
+	$(BIN)/python exercises/build.py
+
+clean:
+	rm -rf _build .pytest_cache
