@@ -29,7 +29,9 @@ $(STAMP): pyproject.toml $(wildcard $(CONSTRAINTS))
 	touch $@
 
 book: $(STAMP)
-	GANCOURSE_PROFILE=$(PROFILE) $(BIN)/python -m jupyter_book build . --warningiserror --keep-going
+	# No live progress bars in the static book: tqdm widgets need require.js from a CDN. The
+	# training loops print a summary line instead.
+	GANCOURSE_PROFILE=$(PROFILE) TQDM_DISABLE=1 $(BIN)/jupyter-book build . --warningiserror --keep-going
 	@echo "The book is in _build/html/index.html"
 
 test: $(STAMP)

@@ -81,19 +81,28 @@ def is_checked(cell: nbformat.NotebookNode) -> bool:
 
 
 def keep_checked_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Drop every output but the text outputs of checked cells; clear execution counts."""
+    """Drop every output but the text outputs of checked cells.
+
+    Checked cells keep an execution count (numbered 1, 2, ...): nbval treats a cell with outputs
+    and no count as never run and fails it. Every other cell has none.
+    """
     nb = copy.deepcopy(nb)
+    # Execution adds kernel details and widget state (progress bars) to the metadata: drop them.
+    nb.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}}
+    count = 0
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
         cell.execution_count = None
         kept = []
         if is_checked(cell):
+            count += 1
+            cell.execution_count = count
             for out in cell.get("outputs", []):
                 if out.output_type == "stream" and out.name == "stdout":
                     kept.append(out)
                 elif out.output_type == "execute_result":
-                    out.execution_count = None
+                    out.execution_count = count
                     out.data = {k: v for k, v in out.data.items() if k == "text/plain"}
                     out.metadata = {}
                     kept.append(out)

@@ -23,8 +23,8 @@ from typing import Any, Protocol, Union
 
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
+from gancourse.progress import progress_bar
 from gancourse.training.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from gancourse.training.rng import get_rng_state, set_rng_state
 
@@ -119,10 +119,6 @@ class History:
     @classmethod
     def from_state_dict(cls, state: Mapping[str, Any]) -> History:
         return cls(list(state["steps"]), {k: list(v) for k, v in state["values"].items()})
-
-
-def _env_flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() not in {"", "0", "false", "no", "off"}
 
 
 class Trainer:
@@ -273,8 +269,7 @@ class Trainer:
         if resume and path is not None and Path(path).exists():
             self.load_state_dict(load_checkpoint(path), source=f"checkpoint {path}")
         start, begin = self.step, time.perf_counter()
-        disable = not cfg.progress or _env_flag("TQDM_DISABLE")
-        with tqdm(total=cfg.steps, initial=start, desc=cfg.desc, disable=disable) as bar:
+        with progress_bar(desc=cfg.desc, total=cfg.steps, initial=start, enabled=cfg.progress) as bar:
             for step in range(start, cfg.steps):
                 self._record(step, self.step_fn(step))
                 self.step = done = step + 1
