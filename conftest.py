@@ -1,4 +1,5 @@
-"""Settings for every pytest run, including the notebook kernels nbval starts (they inherit them)."""
+"""Settings for every pytest run, including the notebook kernels nbval starts (they inherit
+them)."""
 
 import os
 import sys

@@ -43,7 +43,11 @@ from sync_notebooks import install_cell_source, package_version, repository_url 
 
 def exercise_names() -> list[str]:
     """Every exercise: a folder ``exercises/<name>/`` holding ``solution/<name>.ipynb``."""
-    return sorted(p.parent.parent.name for p in EXERCISES.glob("*/solution/*.ipynb") if p.stem == p.parent.parent.name)
+    return sorted(
+        p.parent.parent.name
+        for p in EXERCISES.glob("*/solution/*.ipynb")
+        if p.stem == p.parent.parent.name
+    )
 
 
 def solution_notebook(name: str) -> Path:
@@ -67,7 +71,8 @@ def autograder_zip(name: str) -> Path:
 
 
 def autograder_requirements() -> str:
-    """What the Gradescope autograder pip-installs besides otter: the course package, this version."""
+    """What the Gradescope autograder pip-installs besides otter: the course package, this
+    version."""
     return f"gancourse @ git+{repository_url()}@v{package_version()}\n"
 
 
@@ -135,7 +140,10 @@ def assign(name: str, out: Path, *, run_tests: bool = False) -> Assigned:
         if proc.returncode != 0:
             raise RuntimeError(f"otter assign failed for {name}:\n{proc.stdout}\n{proc.stderr}")
     student = normalise_student(nbformat.read(out / "student" / f"{name}.ipynb", as_version=4))
-    tests = {p.name: p.read_text(encoding="utf-8") for p in sorted((out / "student" / "tests").glob("*.py"))}
+    tests = {
+        p.name: p.read_text(encoding="utf-8")
+        for p in sorted((out / "student" / "tests").glob("*.py"))
+    }
     zips = sorted((out / "autograder").glob(f"{name}-autograder_*.zip"))
     if len(zips) != 1:
         raise RuntimeError(f"expected one autograder zip in {out / 'autograder'}, found {zips}")
@@ -166,9 +174,15 @@ def stale(name: str, fresh: Assigned) -> list[str]:
     if not nb_path.exists():
         problems.append(f"{nb_path.relative_to(ROOT)} does not exist")
     elif nbformat.writes(fresh.student) != nbformat.writes(nbformat.read(nb_path, as_version=4)):
-        problems.append(f"{nb_path.relative_to(ROOT)} differs from what `otter assign` makes of the solution")
+        problems.append(
+            f"{nb_path.relative_to(ROOT)} differs from what `otter assign` makes of the solution"
+        )
     tests = shipped_tests(name)
-    have = {p.name: p.read_text(encoding="utf-8") for p in sorted(tests.glob("*.py"))} if tests.is_dir() else {}
+    have = (
+        {p.name: p.read_text(encoding="utf-8") for p in sorted(tests.glob("*.py"))}
+        if tests.is_dir()
+        else {}
+    )
     for fname in sorted(set(have) | set(fresh.tests)):
         rel = (tests / fname).relative_to(ROOT)
         if fname not in have:
@@ -181,14 +195,20 @@ def stale(name: str, fresh: Assigned) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--check", action="store_true", help="only report stale student notebooks or tests")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="only report stale student notebooks or tests"
+    )
     parser.add_argument("names", nargs="*", help="exercises to build, e.g. ex01_mle (default: all)")
     args = parser.parse_args(argv)
     names = args.names or exercise_names()
     unknown = sorted(set(names) - set(exercise_names()))
     if unknown:
-        parser.error(f"no such exercise: {', '.join(unknown)} (known: {', '.join(exercise_names())})")
+        parser.error(
+            f"no such exercise: {', '.join(unknown)} (known: {', '.join(exercise_names())})"
+        )
     if args.check:
         with tempfile.TemporaryDirectory() as tmp:
             problems = [p for name in names for p in stale(name, assign(name, Path(tmp) / name))]

@@ -55,7 +55,9 @@ def _as_tensors(*values: Tensor | float) -> list[Tensor]:
     dtype = torch.float64 if ref is None else ref.dtype
     device = torch.device("cpu") if ref is None else ref.device
     return [
-        v if isinstance(v, Tensor) and v.is_floating_point() else torch.as_tensor(v, dtype=dtype, device=device)
+        v
+        if isinstance(v, Tensor) and v.is_floating_point()
+        else torch.as_tensor(v, dtype=dtype, device=device)
         for v in values
     ]
 
@@ -91,12 +93,16 @@ def kl_gaussian(
     _check_positive("std_p", std_p)
     _check_positive("std_q", std_q)
     return (
-        torch.log(std_q) - torch.log(std_p) + (std_p**2 + (mean_p - mean_q) ** 2) / (2.0 * std_q**2) - 0.5
+        torch.log(std_q)
+        - torch.log(std_p)
+        + (std_p**2 + (mean_p - mean_q) ** 2) / (2.0 * std_q**2)
+        - 0.5
     )
 
 
 def entropy_gaussian(std: Tensor | float) -> Tensor:
-    r"""Differential entropy of a univariate Gaussian, elementwise: :math:`H = \tfrac12\log(2\pi e\,\sigma^2)`.
+    r"""Differential entropy of a univariate Gaussian, elementwise:
+    :math:`H = \tfrac12\log(2\pi e\,\sigma^2)`.
 
     It does not depend on the mean. Raises ``ValueError`` if ``std`` is not positive.
     """

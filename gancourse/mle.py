@@ -13,8 +13,7 @@ closed-form estimate on many fresh samples to measure how its error shrinks with
 from __future__ import annotations
 
 import math
-import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple, TypeVar
 
@@ -214,12 +213,15 @@ def fit_gaussian_kl(
         raise ValueError(f"direction must be 'forward' or 'reverse', got {direction!r}")
     if log_p.shape != grid.shape or grid.dim() != 1:
         raise ValueError(
-            f"log_p {tuple(log_p.shape)} must be given at the points of a 1-D grid {tuple(grid.shape)}"
+            f"log_p {tuple(log_p.shape)} must be given at the points of a 1-D grid "
+            f"{tuple(grid.shape)}"
         )
 
     def objective(mean: Tensor, log_std: Tensor) -> Tensor:
         log_q = gaussian_log_prob(grid, mean, log_std)
-        return kl_grid(log_p, log_q, grid) if direction == "forward" else kl_grid(log_q, log_p, grid)
+        if direction == "forward":
+            return kl_grid(log_p, log_q, grid)
+        return kl_grid(log_q, log_p, grid)
 
     kwargs.setdefault("desc", f"{direction} KL fit")
     return fit_gaussian(objective, device=grid.device, dtype=grid.dtype, **kwargs)  # type: ignore[arg-type]
@@ -249,17 +251,22 @@ def mle_error_curve(
 
     .. math::
         \mathrm{RMSE}_\mu(n) = \sqrt{\tfrac1R \textstyle\sum_{r=1}^R (\hat\mu_r - \mu)^2},
-        \qquad \mathrm{RMSE}_\sigma(n) = \sqrt{\tfrac1R \textstyle\sum_{r=1}^R (\hat\sigma_r - \sigma)^2}.
+        \qquad \mathrm{RMSE}_\sigma(n)
+        = \sqrt{\tfrac1R \textstyle\sum_{r=1}^R (\hat\sigma_r - \sigma)^2}.
 
     Theory: :math:`\mathrm{RMSE}_\mu = \sigma/\sqrt n` exactly and
     :math:`\mathrm{RMSE}_\sigma \approx \sigma/\sqrt{2n}` for large ``n``. ``generator`` must live
     on ``device`` (a CPU generator for the CPU).
     """
     if repeats < 2 or any(n < 1 for n in ns) or std <= 0:
-        raise ValueError(f"need repeats >= 2, every n >= 1 and std > 0; got {repeats}, {list(ns)}, {std}")
+        raise ValueError(
+            f"need repeats >= 2, every n >= 1 and std > 0; got {repeats}, {list(ns)}, {std}"
+        )
     mean_rmse, std_rmse = [], []
     for n in progress_bar(list(ns), desc="MLE error vs n", enabled=progress):
-        x = mean + std * torch.randn(repeats, n, generator=generator, device=device, dtype=torch.float64)
+        x = mean + std * torch.randn(
+            repeats, n, generator=generator, device=device, dtype=torch.float64
+        )
         est = gaussian_mle(x, dim=1)  # (repeats,) estimates of each parameter
         mean_rmse.append(((est.mean - mean) ** 2).mean().sqrt().item())
         std_rmse.append(((est.std - std) ** 2).mean().sqrt().item())

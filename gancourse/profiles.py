@@ -29,7 +29,8 @@ class Profile(str, enum.Enum):
 
 
 def get_profile() -> Profile:
-    """The active profile: ``GANCOURSE_PROFILE`` if set, else ``full`` on CUDA, else ``standard``."""
+    """The active profile: ``GANCOURSE_PROFILE`` if set, else ``full`` on CUDA, else
+    ``standard``."""
     raw = os.environ.get(PROFILE_ENV, "").strip().lower()
     if not raw:
         return Profile.FULL if torch.cuda.is_available() else Profile.STANDARD

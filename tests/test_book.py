@@ -22,10 +22,9 @@ import textwrap
 from pathlib import Path
 from urllib.parse import urljoin
 
+import browser
 import pytest
 import yaml
-
-import browser
 
 bs4 = pytest.importorskip("bs4")
 Image = pytest.importorskip("PIL.Image")
@@ -249,13 +248,17 @@ def test_chapter_animation_markup(html_dir: Path, doc: str):
 @pytest.mark.parametrize("doc", NOTEBOOK_PAGES)
 def test_colab_button_opens_this_notebook(html_dir: Path, doc: str):
     page = soup(page_file(html_dir, doc).read_text(encoding="utf-8"))
-    links = [a["href"] for a in page.find_all("a", href=True) if "colab.research.google.com" in a["href"]]
+    links = [
+        a["href"] for a in page.find_all("a", href=True) if "colab.research.google.com" in a["href"]
+    ]
     assert links, f"{doc}: no Colab launch button"
     repo = config()["repository"]
     org, name = repo["url"].rstrip("/").split("/")[-2:]
     for href in links:
         match = COLAB.match(href)
-        assert match, f"{doc}: Colab link {href} is not .../github/<org>/<repo>/blob/<branch>/<path>.ipynb"
+        assert match, (
+            f"{doc}: Colab link {href} is not .../github/<org>/<repo>/blob/<branch>/<path>.ipynb"
+        )
         assert (match["org"], match["repo"]) == (org, name), f"{doc}: {href} is not {repo['url']}"
         assert match["branch"] == repo["branch"], f"{doc}: {href} is not on branch {repo['branch']}"
         assert match["path"] == f"{doc}.ipynb", f"{doc}: {href} opens another notebook"

@@ -103,7 +103,9 @@ def test_by_profile_picks_the_value_of_the_active_profile(monkeypatch, value, ex
 
 def test_unknown_profile_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("GANCOURSE_PROFILE", "fast")
-    with pytest.raises(ValueError, match="'fast' is not a run profile; use one of smoke, standard, full"):
+    with pytest.raises(
+        ValueError, match="'fast' is not a run profile; use one of smoke, standard, full"
+    ):
         get_profile()
 
 

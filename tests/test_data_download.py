@@ -218,14 +218,20 @@ def fake_mnist(server, tmp_path, monkeypatch):
     empty cache folder in ``GANCOURSE_DATA``. Returns the arrays by split."""
     rng = np.random.default_rng(0)
     arrays = {
-        "train": (rng.integers(0, 256, (30, 28, 28), dtype=np.uint8), np.arange(30, dtype=np.uint8) % 10),
-        "test": (rng.integers(0, 256, (12, 28, 28), dtype=np.uint8), np.arange(12, dtype=np.uint8) % 10),
+        "train": (
+            rng.integers(0, 256, (30, 28, 28), dtype=np.uint8),
+            np.arange(30, dtype=np.uint8) % 10,
+        ),
+        "test": (
+            rng.integers(0, 256, (12, 28, 28), dtype=np.uint8),
+            np.arange(12, dtype=np.uint8) % 10,
+        ),
     }
     arrays["train"][0][0] = 0
     arrays["train"][0][1] = 255  # make the extremes of the range appear
     md5 = {}
     for split, names in mnist_module.FILES.items():
-        for name, array in zip(names, arrays[split]):
+        for name, array in zip(names, arrays[split], strict=True):
             body = write_idx(tmp_path / name, array).read_bytes()
             server.routes[f"/mirror/{name}"] = (200, body)
             md5[name] = hashlib.md5(body).hexdigest()
@@ -311,4 +317,7 @@ def test_mirror_and_checksum_tables_are_complete():
         assert set(table) == {n for names in mnist_module.FILES.values() for n in names}
         assert all(len(md5) == 32 and int(md5, 16) >= 0 for md5 in table.values())
         assert mnist_module.MIRRORS[dataset] and isinstance(mnist_module.MIRRORS[dataset], tuple)
-    assert mnist_module.MD5["mnist"]["train-images-idx3-ubyte.gz"] == "f68b3c2dcbeaaa9fbdd348bbdeb94873"
+    assert (
+        mnist_module.MD5["mnist"]["train-images-idx3-ubyte.gz"]
+        == "f68b3c2dcbeaaa9fbdd348bbdeb94873"
+    )

@@ -1,4 +1,5 @@
-"""The embedded digits: a fixed, stratified, disjoint split, the scalings, caching, no import work."""
+"""The embedded digits: a fixed, stratified, disjoint split, the scalings, caching, no import
+work."""
 
 from __future__ import annotations
 

@@ -46,7 +46,9 @@ def test_reads_mnist_style_header_big_endian(tmp_path):
     assert images.dtype == np.uint8 and images.shape == (2, 2, 3)
     assert images[1, 1, 2] == 11
     # int16 256 is stored as 01 00 (big-endian), which must not be read as 1.
-    (tmp_path / "shorts").write_bytes(b"\x00\x00\x0b\x01" + struct.pack(">I", 2) + b"\x01\x00\xff\xfe")
+    (tmp_path / "shorts").write_bytes(
+        b"\x00\x00\x0b\x01" + struct.pack(">I", 2) + b"\x01\x00\xff\xfe"
+    )
     np.testing.assert_array_equal(read_idx(tmp_path / "shorts"), [256, -2])
 
 

@@ -7,7 +7,13 @@ import math
 import pytest
 import torch
 
-from gancourse.data import GaussianMixture1D, MixtureSet, grid_of_gaussians, ring_of_gaussians, swiss_roll
+from gancourse.data import (
+    GaussianMixture1D,
+    MixtureSet,
+    grid_of_gaussians,
+    ring_of_gaussians,
+    swiss_roll,
+)
 
 
 def gen(seed: int = 0) -> torch.Generator:
@@ -209,4 +215,6 @@ def test_noiseless_swiss_roll_lies_on_the_spiral():
     t = points.norm(dim=1) * 7.5  # radius = angle on the roll (t cos t, t sin t)
     assert t.min() >= 1.5 * math.pi - 1e-4 and t.max() <= 4.5 * math.pi + 1e-4
     direction = torch.stack([t.cos(), t.sin()], dim=1)
-    torch.testing.assert_close(points / points.norm(dim=1, keepdim=True), direction, atol=1e-4, rtol=0)
+    torch.testing.assert_close(
+        points / points.norm(dim=1, keepdim=True), direction, atol=1e-4, rtol=0
+    )

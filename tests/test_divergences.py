@@ -1,4 +1,5 @@
-"""The mathematics of gancourse.divergences: closed forms, grid integrals and Monte-Carlo estimates."""
+"""The mathematics of gancourse.divergences: closed forms, grid integrals and Monte-Carlo
+estimates."""
 
 from __future__ import annotations
 
@@ -35,7 +36,9 @@ PAIRS = [(0.0, 1.0, 0.0, 1.0), (0.0, 1.0, 1.0, 2.0), (1.0, 2.0, 0.0, 1.0), (-3.0
 
 
 @pytest.mark.parametrize(("mp", "sp", "mq", "sq"), PAIRS)
-def test_kl_gaussian_matches_torch_distributions(mp: float, sp: float, mq: float, sq: float) -> None:
+def test_kl_gaussian_matches_torch_distributions(
+    mp: float, sp: float, mq: float, sq: float
+) -> None:
     expected = kl_divergence(Normal(torch.tensor(mp, dtype=F64), torch.tensor(sp, dtype=F64)),
                              Normal(torch.tensor(mq, dtype=F64), torch.tensor(sq, dtype=F64)))
     assert torch.allclose(kl_gaussian(mp, sp, mq, sq), expected, rtol=0, atol=1e-12)
@@ -91,13 +94,17 @@ def test_entropy_gaussian_matches_torch_distributions() -> None:
 
 
 def test_integrate_grid_integrates_a_density_to_one(grid: torch.Tensor) -> None:
-    assert integrate_grid(normal_log_pdf(grid, 1.0, 2.0).exp(), grid).item() == pytest.approx(1.0, abs=1e-9)
+    total = integrate_grid(normal_log_pdf(grid, 1.0, 2.0).exp(), grid).item()
+    assert total == pytest.approx(1.0, abs=1e-9)
     uneven = torch.sort(torch.cat([grid, torch.tensor([0.123, 4.567], dtype=F64)])).values
-    assert integrate_grid(normal_log_pdf(uneven, 0.0, 1.0).exp(), uneven).item() == pytest.approx(1.0, abs=1e-6)
+    total = integrate_grid(normal_log_pdf(uneven, 0.0, 1.0).exp(), uneven).item()
+    assert total == pytest.approx(1.0, abs=1e-6)
 
 
 @pytest.mark.parametrize(("mp", "sp", "mq", "sq"), PAIRS)
-def test_numerical_kl_matches_closed_form(grid: torch.Tensor, mp: float, sp: float, mq: float, sq: float) -> None:
+def test_numerical_kl_matches_closed_form(
+    grid: torch.Tensor, mp: float, sp: float, mq: float, sq: float
+) -> None:
     numeric = kl_grid(normal_log_pdf(grid, mp, sp), normal_log_pdf(grid, mq, sq), grid)
     assert numeric.item() == pytest.approx(kl_gaussian(mp, sp, mq, sq).item(), abs=1e-6)
 
@@ -110,7 +117,11 @@ def test_numerical_entropy_matches_closed_form(grid: torch.Tensor) -> None:
 
 def test_kl_grid_handles_zero_density_and_its_gradient(grid: torch.Tensor) -> None:
     # p is a uniform density on [-1, 1] (log p = -inf outside): 0 log 0 = 0 and no nan gradient.
-    log_p = torch.where(grid.abs() <= 1, torch.tensor(-math.log(2.0), dtype=F64), torch.tensor(-math.inf, dtype=F64))
+    log_p = torch.where(
+        grid.abs() <= 1,
+        torch.tensor(-math.log(2.0), dtype=F64),
+        torch.tensor(-math.inf, dtype=F64),
+    )
     mean = torch.tensor(0.3, dtype=F64, requires_grad=True)
     log_q = Normal(mean, torch.tensor(1.0, dtype=F64)).log_prob(grid)
     kl = kl_grid(log_p, log_q, grid)

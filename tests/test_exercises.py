@@ -41,7 +41,9 @@ GRADE_TIMEOUT = 300  # seconds for one `otter run` (a kernel, the notebook, the 
 
 
 def _load_build():
-    spec = importlib.util.spec_from_file_location("exercises_build", ROOT / "exercises" / "build.py")
+    spec = importlib.util.spec_from_file_location(
+        "exercises_build", ROOT / "exercises" / "build.py"
+    )
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up
     spec.loader.exec_module(module)
@@ -70,7 +72,9 @@ class Wrong:
 
     @classmethod
     def read(cls, path: Path) -> Wrong:
-        match = re.search(r"^# expect (\w+): (.+)$", path.read_text(encoding="utf-8"), flags=re.MULTILINE)
+        match = re.search(
+            r"^# expect (\w+): (.+)$", path.read_text(encoding="utf-8"), flags=re.MULTILINE
+        )
         if match is None:
             raise ValueError(f"{path}: no `# expect <question>: <phrase>` line")
         return cls(path, match.group(1), match.group(2).strip())
@@ -108,7 +112,9 @@ def solution_answers(name: str) -> list[str]:
     for cell in nb.cells:
         if cell.cell_type != "code" or "BEGIN TEST CONFIG" in cell.source:
             continue
-        if "# BEGIN SOLUTION" in cell.source or re.search(r"# SOLUTION$", cell.source, flags=re.MULTILINE):
+        if "# BEGIN SOLUTION" in cell.source or re.search(
+            r"# SOLUTION$", cell.source, flags=re.MULTILINE
+        ):
             lines = [
                 re.sub(r"\s*# SOLUTION$", "", line)
                 for line in cell.source.splitlines()
@@ -170,7 +176,9 @@ class Graded:
 
     def failure_lines(self, q: str) -> list[str]:
         """The ``AssertionError: ...`` lines of the question's failed test cases (the feedback)."""
-        return [line.strip() for line in self.questions[q]["output"].splitlines() if "Error:" in line]
+        return [
+            line.strip() for line in self.questions[q]["output"].splitlines() if "Error:" in line
+        ]
 
 
 def otter_run(autograder: Path, submission: Path) -> Graded:
@@ -178,7 +186,10 @@ def otter_run(autograder: Path, submission: Path) -> Graded:
     out.mkdir()
     start = time.monotonic()
     proc = subprocess.run(
-        [sys.executable, "-m", "otter", "run", "--no-logo", "-a", str(autograder), "-o", str(out), str(submission)],
+        [
+            sys.executable, "-m", "otter", "run", "--no-logo",
+            "-a", str(autograder), "-o", str(out), str(submission),
+        ],
         cwd=submission.parent,
         env=subprocess_env(),
         capture_output=True,
@@ -195,7 +206,8 @@ def otter_run(autograder: Path, submission: Path) -> Graded:
 
 @pytest.fixture(scope="module")
 def assigned(tmp_path_factory):
-    """``assigned(name)``: a fresh ``otter assign`` of the exercise into a scratch folder (cached)."""
+    """``assigned(name)``: a fresh ``otter assign`` of the exercise into a scratch folder
+    (cached)."""
     cache: dict[str, object] = {}
 
     def get(name: str):
@@ -234,7 +246,9 @@ def graded(assigned, tmp_path_factory):
         zip_path = assigned(name).autograder_zip
         # Each run starts its own kernel: two at a time on the two cores.
         with ThreadPoolExecutor(max_workers=2) as pool:
-            futures = {label: pool.submit(otter_run, zip_path, path) for label, path in paths.items()}
+            futures = {
+                label: pool.submit(otter_run, zip_path, path) for label, path in paths.items()
+            }
             cache[name] = {label: f.result() for label, f in futures.items()}
         return cache[name]
 
@@ -266,7 +280,8 @@ def test_blank_student_notebook_scores_zero(name, graded):
         # ...and none earns a point, with feedback that says why.
         assert blank.score(q) == 0, f"{q}: {blank.questions[q]['output']}"
         assert any("fill in" in line or "still `...`" in line for line in blank.failure_lines(q)), (
-            f"{q}: the feedback should say the answer is not filled in:\n{blank.questions[q]['output']}"
+            f"{q}: the feedback should say the answer is not filled in:\n"
+            f"{blank.questions[q]['output']}"
         )
 
 
@@ -283,7 +298,8 @@ def test_wrong_submission_loses_points_for_the_right_reason(wrong, graded):
     for other in result.questions:
         if other != q:
             assert result.score(other) == result.max_score(other), (
-                f"{wrong.id}: the mistake in {q} cost points on {other}:\n{result.questions[other]['output']}"
+                f"{wrong.id}: the mistake in {q} cost points on {other}:\n"
+                f"{result.questions[other]['output']}"
             )
 
 
@@ -311,7 +327,9 @@ def test_grader_check_works_without_a_tests_folder(name, tmp_path):
     from nbclient import NotebookClient
 
     nb = fill(name)
-    questions = [m.group(1) for c in nb.cells for m in re.finditer(r'grader\.check\("(\w+)"\)', c.source)]
+    questions = [
+        m.group(1) for c in nb.cells for m in re.finditer(r'grader\.check\("(\w+)"\)', c.source)
+    ]
     assert questions, "the student notebook has no grader.check cell"
     # A common mistake checked the same way, to see its message reach the student.
     wrong = next((w for w in WRONG if w.exercise == name and "raises" not in w.path.stem
@@ -328,15 +346,23 @@ def test_grader_check_works_without_a_tests_folder(name, tmp_path):
 
     def text(cell) -> str:
         return "".join(
-            o.get("text", "") + o.get("data", {}).get("text/plain", "") for o in cell.get("outputs", [])
+            o.get("text", "") + o.get("data", {}).get("text/plain", "")
+            for o in cell.get("outputs", [])
         )
 
-    checks = [c for c in nb.cells if c.cell_type == "code" and re.fullmatch(r'grader\.check\("\w+"\)', c.source.strip())]
+    checks = [
+        c for c in nb.cells
+        if c.cell_type == "code" and re.fullmatch(r'grader\.check\("\w+"\)', c.source.strip())
+    ]
     solved = checks[:-1] if wrong is not None else checks
-    for cell, q in zip(solved, questions):
-        assert f"{q} results: All test cases passed!" in text(cell), f"grader.check({q!r}) said:\n{text(cell)}"
+    for cell, q in zip(solved, questions, strict=True):
+        assert f"{q} results: All test cases passed!" in text(cell), (
+            f"grader.check({q!r}) said:\n{text(cell)}"
+        )
     if wrong is not None:
-        assert wrong.phrase in text(checks[-1]), f"grader.check on {wrong.id} said:\n{text(checks[-1])}"
+        assert wrong.phrase in text(checks[-1]), (
+            f"grader.check on {wrong.id} said:\n{text(checks[-1])}"
+        )
 
 
 # ------------------------------------------------------------------ the helpers, in-process
@@ -405,7 +431,9 @@ def test_check_close_names_the_mistake_that_explains_the_answer():
         check_close(torch.tensor(2.0), 4.0, what="the variance", question="q1", mistakes=mistakes)
     with pytest.raises(AssertionError, match=r"^q1: the variance is wrong: got 3, expected 4\.$"):
         check_close(torch.tensor(3.0), 4.0, what="the variance", question="q1", mistakes=mistakes)
-    with pytest.raises(AssertionError, match=r"should be a torch.Tensor, got float \(did you call `.item\(\)`"):
+    with pytest.raises(
+        AssertionError, match=r"should be a torch.Tensor, got float \(did you call `.item\(\)`"
+    ):
         check_close(4.0, 4.0, what="the variance", question="q1")
     with pytest.raises(AssertionError, match=r"has shape \(3,\), expected \(\)"):
         check_close(torch.ones(3), 1.0, what="the NLL", question="q2")
@@ -423,5 +451,8 @@ def test_shipped_tests_are_package_data():
     for name in EXERCISES:
         folder = Path(tests_dir(name))
         assert folder.is_dir(), f"{folder} is missing: run `make exercises`"
-        files = [p for p in folder.rglob("*") if p.is_file() and p.suffix != ".pyc" and "__pycache__" not in p.parts]
+        files = [
+            p for p in folder.rglob("*")
+            if p.is_file() and p.suffix != ".pyc" and "__pycache__" not in p.parts
+        ]
         assert files and all(p.parent == folder and p.suffix == ".py" for p in files), files

@@ -51,7 +51,9 @@ def test_closed_form_mle_per_column() -> None:
 def test_log_prob_matches_torch_distributions(sample: torch.Tensor) -> None:
     expected = Normal(torch.tensor(1.5, dtype=F64), torch.tensor(0.3, dtype=F64)).log_prob(sample)
     assert torch.allclose(gaussian_log_prob(sample, 1.5, math.log(0.3)), expected, atol=1e-12)
-    assert gaussian_nll(sample, 1.5, math.log(0.3)).item() == pytest.approx(-expected.mean().item(), abs=1e-12)
+    assert gaussian_nll(sample, 1.5, math.log(0.3)).item() == pytest.approx(
+        -expected.mean().item(), abs=1e-12
+    )
 
 
 def test_closed_form_is_a_stationary_point_and_the_minimum(sample: torch.Tensor) -> None:
@@ -66,14 +68,18 @@ def test_closed_form_is_a_stationary_point_and_the_minimum(sample: torch.Tensor)
 
 
 @pytest.mark.parametrize("optimizer", ["gd", "adam"])
-def test_gradient_descent_converges_to_the_closed_form(sample: torch.Tensor, optimizer: str) -> None:
+def test_gradient_descent_converges_to_the_closed_form(
+    sample: torch.Tensor, optimizer: str
+) -> None:
     est = gaussian_mle(sample)
     lr, steps = (0.2, 300) if optimizer == "gd" else (0.05, 2000)
-    fit = fit_gaussian_mle(sample, init_mean=-1.0, init_std=2.0, steps=steps, lr=lr, optimizer=optimizer,
-                           progress=False)
+    fit = fit_gaussian_mle(sample, init_mean=-1.0, init_std=2.0, steps=steps, lr=lr,
+                           optimizer=optimizer, progress=False)
     assert fit.mean == pytest.approx(est.mean.item(), abs=1e-6)
     assert fit.std == pytest.approx(est.std.item(), abs=1e-6)
-    assert fit.loss == pytest.approx(gaussian_nll(sample, est.mean, est.std.log()).item(), abs=1e-10)
+    assert fit.loss == pytest.approx(
+        gaussian_nll(sample, est.mean, est.std.log()).item(), abs=1e-10
+    )
 
 
 def test_fit_history_is_recorded(sample: torch.Tensor) -> None:
@@ -117,7 +123,8 @@ def test_forward_kl_fit_matches_the_moments_of_the_mixture() -> None:
 def test_reverse_kl_fit_sits_on_one_mode_and_beats_the_forward_fit_at_its_own_objective() -> None:
     grid = torch.linspace(-10, 10, 2001, dtype=F64)
     log_p = mixture_log_pdf(grid)
-    left = fit_gaussian_kl(log_p, grid, "reverse", init_mean=-1.0, steps=300, lr=0.5, progress=False)
+    left = fit_gaussian_kl(log_p, grid, "reverse", init_mean=-1.0, steps=300, lr=0.5,
+                           progress=False)
     right = fit_gaussian_kl(log_p, grid, "reverse", init_mean=0.0, init_std=3.0, steps=300, lr=0.5,
                             progress=False)
     assert left.mean == pytest.approx(-2.0, abs=0.1) and left.std == pytest.approx(0.6, abs=0.1)
@@ -131,7 +138,9 @@ def test_reverse_kl_fit_sits_on_one_mode_and_beats_the_forward_fit_at_its_own_ob
 
 def test_mle_error_shrinks_like_one_over_sqrt_n() -> None:
     gen = torch.Generator().manual_seed(0)
-    curve = mle_error_curve([10, 100, 1000, 10000], 400, mean=1.0, std=2.0, generator=gen, progress=False)
+    curve = mle_error_curve(
+        [10, 100, 1000, 10000], 400, mean=1.0, std=2.0, generator=gen, progress=False
+    )
     assert loglog_slope(curve.ns, curve.mean_rmse)[0] == pytest.approx(-0.5, abs=0.05)
     assert loglog_slope(curve.ns, curve.std_rmse)[0] == pytest.approx(-0.5, abs=0.05)
     # RMSE of the mean is sigma / sqrt(n); of the std about sigma / sqrt(2n)

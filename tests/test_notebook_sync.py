@@ -16,9 +16,8 @@ from pathlib import Path, PurePosixPath
 
 import nbformat
 import pytest
-import yaml
-
 import sync_notebooks  # tools/, put on sys.path by conftest.py
+import yaml
 from sync_notebooks import CHECK_MARK, install_cell_source, out_of_date
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,6 +79,8 @@ def output_problems(nb: nbformat.NotebookNode) -> list[str]:
     if "widgets" in nb.metadata:
         problems.append("notebook metadata holds widget state ('widgets')")
     for i, cell in enumerate(nb.cells):
+        if "execution" in cell.get("metadata", {}):
+            problems.append(f"cell {i} keeps execution timestamps in its metadata")
         if cell.cell_type != "code":
             continue
         checked = CHECK_MARK in cell.source
@@ -106,7 +107,10 @@ def install_cell_problems(nb: nbformat.NotebookNode, allowed: list[str]) -> list
         return ["no code cell"]
     first = code[0].source.strip()
     if first not in [a.strip() for a in allowed]:
-        return [f"the first code cell is not the Colab install cell:\n{first}\n---\nexpected:\n{allowed[0]}"]
+        return [
+            f"the first code cell is not the Colab install cell:\n{first}\n---\n"
+            f"expected:\n{allowed[0]}"
+        ]
     url = sync_notebooks.repository_url()
     if url not in first:  # implied by the above; stated for the reader of a failure
         return [f"the install cell does not name the repository {url}"]
@@ -172,7 +176,11 @@ def test_toc_chapters_and_exercises_are_notebooks():
     for entry in toc_entries():
         if entry == toc["root"]:
             continue
-        stem = str(PurePosixPath(entry).with_suffix("")) if entry.endswith((".md", ".ipynb")) else entry
+        stem = (
+            str(PurePosixPath(entry).with_suffix(""))
+            if entry.endswith((".md", ".ipynb"))
+            else entry
+        )
         assert (ROOT / f"{stem}.ipynb").is_file(), f"_toc.yml: {entry} is not a notebook"
         assert not (ROOT / f"{stem}.md").exists(), (
             f"_toc.yml: {entry} is ambiguous, both {stem}.ipynb and {stem}.md exist"
@@ -180,7 +188,10 @@ def test_toc_chapters_and_exercises_are_notebooks():
 
 
 def test_every_chapter_notebook_is_in_the_toc():
-    listed = {str(PurePosixPath(e).with_suffix("")) if e.endswith(".ipynb") else e for e in toc_entries()}
+    listed = {
+        str(PurePosixPath(e).with_suffix("")) if e.endswith(".ipynb") else e
+        for e in toc_entries()
+    }
     notebooks = sorted(BOOK.rglob("*.ipynb"))
     notebooks = [p for p in notebooks if not SKIP_PARTS & set(p.relative_to(ROOT).parts)]
     unlisted = [_rel(p) for p in notebooks if _rel(p.with_suffix("")) not in listed]

@@ -160,7 +160,10 @@ def test_moving_average():
 
 
 def test_plot_losses_lines_labels_and_smoothing():
-    hist = {"loss_D": [1.0, 0.8, 0.6, 0.7], "loss_G": [torch.tensor(v) for v in (2.0, 1.0, 1.5, 1.2)]}
+    hist = {
+        "loss_D": [1.0, 0.8, 0.6, 0.7],
+        "loss_G": [torch.tensor(v) for v in (2.0, 1.0, 1.5, 1.2)],
+    }
     ax = gp.plot_losses(hist, title="losses")
     assert [line.get_label() for line in ax.get_lines()] == ["loss_D", "loss_G"]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["loss_D", "loss_G"]

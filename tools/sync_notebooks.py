@@ -47,7 +47,8 @@ def install_cell_source(extras: str = "") -> str:
     """The first code cell of every chapter and exercise: installs gancourse on Colab only."""
     spec = f"gancourse{extras} @ git+{repository_url()}@v{package_version()}"
     return (
-        "# On Colab, install the course package (elsewhere `make book` or `pip install -e .` did).\n"
+        "# On Colab, install the course package "
+        "(elsewhere `make book` or `pip install -e .` did).\n"
         "import sys\n"
         "\n"
         'if "google.colab" in sys.modules:\n'
@@ -91,6 +92,7 @@ def keep_checked_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     nb.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}}
     count = 0
     for cell in nb.cells:
+        cell.metadata.pop("execution", None)  # nbclient's timestamps: churn in every diff
         if cell.cell_type != "code":
             continue
         cell.execution_count = None
@@ -117,7 +119,9 @@ def execute(nb: nbformat.NotebookNode, cwd: Path) -> nbformat.NotebookNode:
     os.environ.setdefault("MPLBACKEND", "Agg")
     os.environ.setdefault("TQDM_DISABLE", "1")
     nb = copy.deepcopy(nb)
-    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}).execute()
+    NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}
+    ).execute()
     return nb
 
 
@@ -137,7 +141,7 @@ def out_of_date(md_path: Path) -> str | None:
     expected = cell_signature(notebook_from_md(md_path))
     actual = cell_signature(nbformat.read(ipynb, as_version=4))
     if expected != actual:
-        for i, (e, a) in enumerate(zip(expected, actual)):
+        for i, (e, a) in enumerate(zip(expected, actual, strict=False)):
             if e != a:
                 return f"{ipynb.relative_to(ROOT)} differs from its twin at cell {i}"
         return f"{ipynb.relative_to(ROOT)} has {len(actual)} cells, its twin {len(expected)}"
@@ -149,7 +153,8 @@ def sync(md_path: Path) -> Path:
     want = install_cell_source()
     if first_code_cell(nb).source.strip() != want:
         raise SystemExit(
-            f"{md_path.relative_to(ROOT)}: the first code cell must be the Colab install cell:\n{want}"
+            f"{md_path.relative_to(ROOT)}: the first code cell must be the Colab install cell:\n"
+            f"{want}"
         )
     if any(is_checked(c) for c in nb.cells):
         nb = keep_checked_outputs(execute(nb, cwd=BOOK))
@@ -161,7 +166,9 @@ def sync(md_path: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--check", action="store_true", help="only report notebooks out of date")
     parser.add_argument("names", nargs="*", help="stems to sync, e.g. 01_mle (default: all)")
     args = parser.parse_args(argv)

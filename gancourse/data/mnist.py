@@ -90,7 +90,8 @@ def _check_dataset(dataset: str) -> str:
 
 
 def dataset_dir(dataset: str) -> Path:
-    """The folder a downloaded data set lives in: ``<cache>/<dataset>``, e.g. ``~/.cache/gancourse/mnist``."""
+    """The folder a downloaded data set lives in: ``<cache>/<dataset>``, e.g.
+    ``~/.cache/gancourse/mnist``."""
     return cache_dir() / _check_dataset(dataset)
 
 
@@ -207,7 +208,9 @@ def load_mnist(
         raise ValueError(f"split must be 'train', 'test' or 'all', got {split!r}")
     bases = tuple(MIRRORS[dataset] if mirrors is None else mirrors)
     if not bases:
-        raise ValueError("mirrors is empty; pass at least one base address or None for the defaults")
+        raise ValueError(
+            "mirrors is empty; pass at least one base address or None for the defaults"
+        )
     parts = ("train", "test") if split == "all" else (split,)
     images, labels = [], []
     for part in parts:

@@ -128,7 +128,7 @@ class GaussianMixture1D:
     @property
     def mean(self) -> float:
         r"""The mixture's mean :math:`\sum_k w_k \mu_k`."""
-        return math.fsum(w * m for w, m in zip(self._weights, self._means))
+        return math.fsum(w * m for w, m in zip(self._weights, self._means, strict=True))
 
     @property
     def variance(self) -> float:
@@ -136,7 +136,7 @@ class GaussianMixture1D:
 
         With :attr:`mean`, the single Gaussian that minimises KL(p || q) (maximum likelihood).
         """
-        triples = zip(self._weights, self._means, self._stds)
+        triples = zip(self._weights, self._means, self._stds, strict=True)
         second = math.fsum(w * (s * s + m * m) for w, m, s in triples)
         return second - self.mean**2
 
@@ -382,5 +382,7 @@ def swiss_roll(
     if not (isinstance(noise, (int, float)) and math.isfinite(noise) and noise >= 0):
         raise ValueError(f"noise must be a non-negative number, got {noise!r}")
     target = torch.device(device) if device is not None else torch.device("cpu")
-    empty = SwissRoll(name="swiss-roll", noise=float(noise), samples=torch.empty(0, 2, device=target))
+    empty = SwissRoll(
+        name="swiss-roll", noise=float(noise), samples=torch.empty(0, 2, device=target)
+    )
     return SwissRoll(name="swiss-roll", noise=float(noise), samples=empty.sample(n, generator))

@@ -51,7 +51,8 @@ _TIMED_OUT: set[int] = set()
 
 
 def tests_dir(exercise: str) -> str:
-    """The folder of public otter tests installed with the package for ``exercise`` (``"ex01_mle"``).
+    """The folder of public otter tests installed with the package for ``exercise``
+    (``"ex01_mle"``).
 
     The exercise notebooks create their grader with
     ``otter.Notebook(tests_dir=gancourse.grading.tests_dir("ex01_mle"))``; otter's autograder
@@ -157,12 +158,17 @@ def call(
     """
     where = _prefix(question)
     if fn is None:
-        raise AssertionError(f"{where}`{name}` is not defined: run the cell that defines it, then check again.")
+        raise AssertionError(
+            f"{where}`{name}` is not defined: run the cell that defines it, then check again."
+        )
     if not callable(fn):
-        raise AssertionError(f"{where}`{name}` should be a function, but it is a {type(fn).__name__}.")
+        raise AssertionError(
+            f"{where}`{name}` should be a function, but it is a {type(fn).__name__}."
+        )
     if id(fn) in _TIMED_OUT:
         raise AssertionError(
-            f"{where}not run: `{name}` already ran past the {timeout:g} s time limit in an earlier test case."
+            f"{where}not run: `{name}` already ran past the {timeout:g} s time limit in an "
+            "earlier test case."
         )
     try:
         result = _run_with_time_limit(fn, args, kwargs, timeout)
@@ -182,14 +188,15 @@ def call(
         ) from None
     if not allow_none and (result is None or result is Ellipsis):
         raise AssertionError(
-            f"{where}`{name}` returned {result!r}: fill in its body (replace the `...`) and make sure it "
-            "ends with a `return`."
+            f"{where}`{name}` returned {result!r}: fill in its body (replace the `...`) and make "
+            "sure it ends with a `return`."
         )
     return result
 
 
 def expect_tensor(value: Any, *, what: str, question: str | None = None) -> torch.Tensor:
-    """``value`` itself if it is a ``torch.Tensor``, else an ``AssertionError`` saying what it is."""
+    """``value`` itself if it is a ``torch.Tensor``, else an ``AssertionError`` saying what it
+    is."""
     if isinstance(value, torch.Tensor):
         return value
     hint = ""
@@ -197,16 +204,22 @@ def expect_tensor(value: Any, *, what: str, question: str | None = None) -> torc
         hint = " (did you call `.item()` or `float()`? keep the result a tensor)"
     elif type(value).__module__.startswith("numpy"):
         hint = " (did you compute it with NumPy? use torch operations)"
-    raise AssertionError(f"{_prefix(question)}{what} should be a torch.Tensor, got {type(value).__name__}{hint}.")
+    raise AssertionError(
+        f"{_prefix(question)}{what} should be a torch.Tensor, got {type(value).__name__}{hint}."
+    )
 
 
 def unpack(value: Any, n: int, *, what: str, question: str | None = None) -> tuple[Any, ...]:
     """Check that ``value`` is a tuple or list of ``n`` items and return it as a tuple."""
     if not isinstance(value, (tuple, list)) or len(value) != n:
-        got = f"a {type(value).__name__} of length {len(value)}" if isinstance(value, (tuple, list)) else (
-            f"a {type(value).__name__}"
+        got = (
+            f"a {type(value).__name__} of length {len(value)}"
+            if isinstance(value, (tuple, list))
+            else f"a {type(value).__name__}"
         )
-        raise AssertionError(f"{_prefix(question)}{what} should return a tuple of {n} values, got {got}.")
+        raise AssertionError(
+            f"{_prefix(question)}{what} should return a tuple of {n} values, got {got}."
+        )
     return tuple(value)
 
 
@@ -218,7 +231,8 @@ def check_shape(
     question: str | None = None,
     mistakes: Mapping[tuple[int, ...], str] | None = None,
 ) -> None:
-    """Fail unless ``value.shape == shape``; ``mistakes`` maps tell-tale wrong shapes to messages."""
+    """Fail unless ``value.shape == shape``; ``mistakes`` maps tell-tale wrong shapes to
+    messages."""
     got, want = tuple(value.shape), tuple(shape)
     if got == want:
         return
@@ -271,9 +285,13 @@ def check_close(
     tensor = expect_tensor(actual, what=what, question=question)
     got, want = _as_float64(tensor), _as_float64(expected)
     if tuple(got.shape) != tuple(want.shape):
-        raise AssertionError(f"{where}{what} has shape {tuple(got.shape)}, expected {tuple(want.shape)}.")
+        raise AssertionError(
+            f"{where}{what} has shape {tuple(got.shape)}, expected {tuple(want.shape)}."
+        )
     if not bool(torch.isfinite(got).all()):
-        raise AssertionError(f"{where}{what} is not finite: got {_fmt(got)}, expected {_fmt(want)}.")
+        raise AssertionError(
+            f"{where}{what} is not finite: got {_fmt(got)}, expected {_fmt(want)}."
+        )
     if _close(got, want, rtol, atol):
         return
     for message, wrong in (mistakes or {}).items():
@@ -284,7 +302,8 @@ def check_close(
     bad = ~torch.isclose(got, want, rtol=rtol, atol=atol)
     first = tuple(int(i) for i in bad.nonzero()[0])
     raise AssertionError(
-        f"{where}{what} is wrong at {int(bad.sum())} of {got.numel()} entries, e.g. at index {first}: "
+        f"{where}{what} is wrong at {int(bad.sum())} of {got.numel()} entries, "
+        f"e.g. at index {first}: "
         f"got {got[first].item():.6g}, expected {want[first].item():.6g}."
     )
 
@@ -296,7 +315,8 @@ def normal_log_density(x: Any, mean: Any, var: Any) -> torch.Tensor:
 
 
 def normal_kl(mu_p: Any, var_p: Any, mu_q: Any, var_q: Any) -> torch.Tensor:
-    """KL(N(mu_p, var_p) || N(mu_q, var_q)) in float64, from ``torch.distributions.kl_divergence``."""
+    """KL(N(mu_p, var_p) || N(mu_q, var_q)) in float64, from
+    ``torch.distributions.kl_divergence``."""
     mu_p, var_p, mu_q, var_q = (_as_float64(v) for v in (mu_p, var_p, mu_q, var_q))
     p = torch.distributions.Normal(mu_p, var_p.sqrt())
     q = torch.distributions.Normal(mu_q, var_q.sqrt())
@@ -319,7 +339,10 @@ class Answer:
         self.question, self.name, self.value, self.timeout = question, name, value, timeout
 
     def __call__(self, *args: Any, returns: int | None = None, **kwargs: Any) -> Any:
-        result = call(self.value, *args, name=self.name, question=self.question, timeout=self.timeout, **kwargs)
+        result = call(
+            self.value, *args, name=self.name, question=self.question, timeout=self.timeout,
+            **kwargs,
+        )
         if returns is not None:
             result = unpack(result, returns, what=f"`{self.name}`", question=self.question)
         return result
@@ -332,11 +355,18 @@ class Answer:
 
     def shape(self, value: Any, shape: Sequence[int], *, what: str,
               mistakes: Mapping[tuple[int, ...], str] | None = None) -> None:
-        check_shape(self.tensor(value, what=what), shape, what=what, question=self.question, mistakes=mistakes)
+        check_shape(
+            self.tensor(value, what=what), shape, what=what, question=self.question,
+            mistakes=mistakes,
+        )
 
-    def close(self, actual: Any, expected: Any, *, what: str, mistakes: Mapping[str, Any] | None = None,
+    def close(self, actual: Any, expected: Any, *, what: str,
+              mistakes: Mapping[str, Any] | None = None,
               rtol: float = 1e-4, atol: float = 1e-6) -> None:
-        check_close(actual, expected, what=what, question=self.question, mistakes=mistakes, rtol=rtol, atol=atol)
+        check_close(
+            actual, expected, what=what, question=self.question, mistakes=mistakes,
+            rtol=rtol, atol=atol,
+        )
 
     def differentiable(self, value: Any, inputs: Mapping[str, torch.Tensor], *, what: str) -> None:
         """Backpropagate from the scalar ``value`` and check that every input received a gradient.
@@ -346,11 +376,14 @@ class Answer:
         """
         value = self.tensor(value, what=what)
         if value.dim() != 0:
-            self.fail(f"{what} should be a single number (a 0-dim tensor), got shape {tuple(value.shape)}.")
+            self.fail(
+                f"{what} should be a single number (a 0-dim tensor), "
+                f"got shape {tuple(value.shape)}."
+            )
         if value.grad_fn is None:
             self.fail(
-                f"{what} is not connected to autograd, so gradient descent cannot use it: did you call "
-                "`.item()`, `float()`, a `math` function or NumPy? Use torch operations only."
+                f"{what} is not connected to autograd, so gradient descent cannot use it: did you "
+                "call `.item()`, `float()`, a `math` function or NumPy? Use torch operations only."
             )
         for leaf in inputs.values():
             leaf.grad = None

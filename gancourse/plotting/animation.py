@@ -65,7 +65,6 @@ def animate(
     Returns:
         ``IPython.display.HTML`` holding the player; its ``.data`` is the HTML string.
     """
-    import matplotlib
     import matplotlib.pyplot as plt
     from IPython.display import HTML
     from matplotlib.animation import FuncAnimation
@@ -87,7 +86,7 @@ def animate(
                 with course_style():
                     for extra in [a for a in fig.axes if a not in base]:
                         extra.remove()
-                    for a, pos in zip(base, positions):
+                    for a, pos in zip(base, positions, strict=True):
                         a.clear()
                         if pos is not None:
                             a.set_position(pos)

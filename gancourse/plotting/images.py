@@ -26,7 +26,9 @@ def _as_nchw(arr: np.ndarray) -> np.ndarray:
             f"reshaped first, e.g. x.view(-1, 1, 28, 28); a single image, e.g. x[None]"
         )
     elif arr.ndim != 4:
-        raise ValueError(f"make_grid got shape {shape} ({arr.ndim} dimensions); expected {_EXPECTED}")
+        raise ValueError(
+            f"make_grid got shape {shape} ({arr.ndim} dimensions); expected {_EXPECTED}"
+        )
     if arr.shape[1] not in (1, 3):
         hint = ""
         if arr.shape[-1] in (1, 3):
@@ -113,7 +115,9 @@ def show_images(
     Arguments as in :func:`make_grid`. With ``ax=None`` a new figure is made whose size follows
     the grid (about 0.6 inch per 28-pixel tile, at most 9 inches wide). Returns the Axes.
     """
-    grid = make_grid(images, nrow=nrow, padding=padding, value_range=value_range, pad_value=pad_value)
+    grid = make_grid(
+        images, nrow=nrow, padding=padding, value_range=value_range, pad_value=pad_value
+    )
     with course_style():
         if ax is None and figsize is None:
             height, width = grid.shape[:2]

@@ -70,7 +70,7 @@ def _legend(ax: Axes, *, side: str, offset_pt: float) -> None:
     if not handles:
         return
     legend = outside_legend(ax, handles, labels, side=side, offset_pt=offset_pt)
-    for handle, label in zip(legend.legend_handles, labels):
+    for handle, label in zip(legend.legend_handles, labels, strict=True):
         if isinstance(handle, PathCollection) and label != CENTRES_LABEL:
             handle.set_sizes([24.0])
             handle.set_alpha(1.0)

@@ -14,7 +14,6 @@ Step numbers are 0-based everywhere: ``step_fn`` receives 0, 1, ..., ``steps - 1
 from __future__ import annotations
 
 import math
-import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -269,7 +268,9 @@ class Trainer:
         if resume and path is not None and Path(path).exists():
             self.load_state_dict(load_checkpoint(path), source=f"checkpoint {path}")
         start, begin = self.step, time.perf_counter()
-        with progress_bar(desc=cfg.desc, total=cfg.steps, initial=start, enabled=cfg.progress) as bar:
+        with progress_bar(
+            desc=cfg.desc, total=cfg.steps, initial=start, enabled=cfg.progress
+        ) as bar:
             for step in range(start, cfg.steps):
                 self._record(step, self.step_fn(step))
                 self.step = done = step + 1
@@ -352,7 +353,7 @@ class Trainer:
 
     def _extend(self, names: list[str], steps: list[int], table: list[list[float]]) -> None:
         self.history.steps.extend(steps)
-        for name, row in zip(names, table):
+        for name, row in zip(names, table, strict=True):
             self.history.values.setdefault(name, []).extend(row)
 
     def _summary(self, start: int, seconds: float) -> str:
