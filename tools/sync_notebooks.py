@@ -174,6 +174,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sources = sorted(MD_DIR.glob("*.md"))
     if args.names:
+        unknown = sorted(set(args.names) - {s.stem for s in sources})
+        if unknown:
+            known = ", ".join(s.stem for s in sources)
+            parser.error(f"no MyST twin for {', '.join(unknown)} in book/md/ (known: {known})")
         sources = [s for s in sources if s.stem in args.names]
     if args.check:
         problems = [p for p in map(out_of_date, sources) if p]
