@@ -14,13 +14,14 @@ STAMP := $(VENV)/.installed-stamp
 # Kernels started by Jupyter Book, nbval and otter must find the venv's python first.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: book test notebooks exercises clean help
+.PHONY: book test notebooks exercises timings clean help
 
 help:
 	@echo "make book       build the book into _build/html (profile: $(PROFILE), offline data)"
 	@echo "make test       run all tests (package, graders, notebooks via nbval, built book)"
 	@echo "make notebooks  regenerate book/*.ipynb from their MyST twins in book/md/"
 	@echo "make exercises  regenerate the student notebooks and autograder zips (otter assign)"
+	@echo "make timings    print each chapter's execution time in the $(PROFILE) profile"
 
 $(STAMP): pyproject.toml $(wildcard $(CONSTRAINTS))
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +43,9 @@ notebooks: $(STAMP)
 
 exercises: $(STAMP)
 	$(BIN)/python exercises/build.py
+
+timings: $(STAMP)
+	$(BIN)/python tools/time_chapters.py --profile $(PROFILE)
 
 clean:
 	rm -rf _build .pytest_cache

@@ -413,3 +413,43 @@ class Answer:
 
 
 __all__ += ["Answer"]
+
+
+class replaced_globals:  # noqa: N801 - used as a function: `with replaced_globals(f, g=ref):`
+    """Within a ``with`` block, the global names of a student's function bound to other objects.
+
+    A later question's function that calls the student's answer to an earlier one (``d_step``
+    calling ``discriminator_loss``) is graded with a reference in its place, so a mistake costs
+    points in its own question only::
+
+        with replaced_globals(d_step, discriminator_loss=reference):
+            step(generator, discriminator, optimizer, real, z)
+
+    The names are rebound in the namespace the function was defined in (the notebook's), and put
+    back (or removed, if they were not defined) on leaving the block. Anything without
+    ``__globals__`` (``None``, a built-in, a callable object) is left alone.
+    """
+
+    _MISSING = object()
+
+    def __init__(self, fn: Any, **names: Any) -> None:
+        env = getattr(fn, "__globals__", None)
+        self._env: dict[str, Any] | None = env if isinstance(env, dict) else None
+        self._names = names
+        self._saved: dict[str, Any] = {}
+
+    def __enter__(self) -> None:
+        if self._env is not None:
+            self._saved = {k: self._env.get(k, self._MISSING) for k in self._names}
+            self._env.update(self._names)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._env is not None:
+            for k, v in self._saved.items():
+                if v is self._MISSING:
+                    self._env.pop(k, None)
+                else:
+                    self._env[k] = v
+
+
+__all__ += ["replaced_globals"]
