@@ -1,15 +1,36 @@
 """Models of the course: MLP autoencoders and VAEs (chapter 2), MLP generators and
-discriminators (chapter 3).
+discriminators (chapter 3), DCGAN (chapter 5), the semi-supervised GAN (chapter 6), WGAN critics
+(chapter 7) and the digit classifier behind the digit FID.
 
 Each model has a typed dataclass config; ``from gancourse.models import VAE, VAEConfig``.
 """
 
 from gancourse.models.autoencoder import AEConfig, Autoencoder
+from gancourse.models.classifier import DigitClassifier, DigitClassifierConfig
+from gancourse.models.critic import (
+    DeepReLUCritic,
+    DeepReLUCriticConfig,
+    MLPCritic,
+    MLPCriticConfig,
+)
+from gancourse.models.dcgan import (
+    DCGANDiscriminator,
+    DCGANDiscriminatorConfig,
+    DCGANGenerator,
+    DCGANGeneratorConfig,
+    dcgan_init_,
+)
 from gancourse.models.mlp import (
     MLPDiscriminator,
     MLPDiscriminatorConfig,
     MLPGenerator,
     MLPGeneratorConfig,
+)
+from gancourse.models.ssgan import (
+    SSGANDiscriminator,
+    SSGANDiscriminatorConfig,
+    SSGANGenerator,
+    SSGANGeneratorConfig,
 )
 from gancourse.models.vae import VAE, VAEConfig, VAEOutput, estimate_bounds, reparameterize
 
@@ -17,6 +38,21 @@ __all__ = [
     "VAE",
     "AEConfig",
     "Autoencoder",
+    "DCGANDiscriminator",
+    "DCGANDiscriminatorConfig",
+    "DCGANGenerator",
+    "DCGANGeneratorConfig",
+    "DeepReLUCritic",
+    "DeepReLUCriticConfig",
+    "DigitClassifier",
+    "DigitClassifierConfig",
+    "MLPCritic",
+    "MLPCriticConfig",
+    "SSGANDiscriminator",
+    "SSGANDiscriminatorConfig",
+    "SSGANGenerator",
+    "SSGANGeneratorConfig",
+    "dcgan_init_",
     "MLPDiscriminator",
     "MLPDiscriminatorConfig",
     "MLPGenerator",
