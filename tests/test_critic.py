@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 from torch import nn
@@ -13,6 +15,7 @@ from gancourse.models.critic import (
     MLPCritic,
     MLPCriticConfig,
     layer_gradient_norms,
+    layer_output_gradient_norms,
 )
 
 F64 = torch.float64
@@ -147,3 +150,44 @@ def test_layer_gradient_norms_of_a_constant_width_chain_scale_geometrically():
         norms = layer_gradient_norms(critic, real, fake)
         expected = w**5 * (fake - real).mean().abs()
         assert torch.allclose(norms, expected.expand(6), rtol=1e-12)
+
+
+def test_layer_output_gradient_norms_match_retained_grads():
+    torch.manual_seed(2)
+    critic = DeepReLUCritic(DeepReLUCriticConfig(width=8, depth=4)).double()
+    real, fake = _randn(0, 32, 2), _randn(1, 16, 2) + 1
+    norms = layer_output_gradient_norms(critic, real, fake)
+    assert norms.shape == (5,) and not norms.requires_grad
+    assert all(p.grad is None for p in critic.parameters())
+    # by hand: run the layers one by one and keep the gradient of each linear output
+    h, outs = torch.cat([fake, real]), []
+    for module in critic.net:
+        h = module(h)
+        if isinstance(module, nn.Linear):
+            h.retain_grad()
+            outs.append(h)
+    scores = h.squeeze(1)
+    (scores[:16].mean() - scores[16:].mean()).backward()
+    manual = torch.stack([o.grad.norm() for o in outs])
+    assert torch.allclose(norms, manual, rtol=1e-13)
+
+
+def test_layer_output_gradient_norms_of_a_chain_are_geometric():
+    # One unit per layer, weights w > 0, zero biases, inputs > 0: h_l = w^l x and
+    # dL/dh_l = w^(L-l) * (1/B' - ...)-weights, so delta_l = w^(L-l) * delta_L exactly.
+    critic = DeepReLUCritic(DeepReLUCriticConfig(data_shape=(1,), width=1, depth=5)).double()
+    real, fake = 1 + _randn(0, 16, 1).abs(), 3 + _randn(1, 16, 1).abs()
+    for w in (0.1, 3.0):
+        with torch.no_grad():
+            for layer in critic.linears:
+                layer.weight.fill_(w)
+                layer.bias.zero_()
+        norms = layer_output_gradient_norms(critic, real, fake)
+        expected = norms[-1] * w ** torch.arange(5, -1, -1, dtype=F64)
+        assert torch.allclose(norms, expected, rtol=1e-12)
+        assert torch.isclose(norms[-1], torch.tensor(math.sqrt(2 / 16), dtype=F64), rtol=1e-12)
+
+
+def test_layer_output_gradient_norms_refuse_a_model_without_linear_layers():
+    with pytest.raises(ValueError, match="no nn.Linear"):
+        layer_output_gradient_norms(nn.Flatten(), _randn(0, 4, 2), _randn(1, 4, 2))

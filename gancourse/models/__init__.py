@@ -12,6 +12,8 @@ from gancourse.models.critic import (
     DeepReLUCriticConfig,
     MLPCritic,
     MLPCriticConfig,
+    layer_gradient_norms,
+    layer_output_gradient_norms,
 )
 from gancourse.models.dcgan import (
     DCGANDiscriminator,
@@ -26,6 +28,7 @@ from gancourse.models.mlp import (
     MLPGenerator,
     MLPGeneratorConfig,
 )
+from gancourse.models.resize_conv import ResizeConv2d
 from gancourse.models.ssgan import (
     SSGANDiscriminator,
     SSGANDiscriminatorConfig,
@@ -48,6 +51,7 @@ __all__ = [
     "DigitClassifierConfig",
     "MLPCritic",
     "MLPCriticConfig",
+    "ResizeConv2d",
     "SSGANDiscriminator",
     "SSGANDiscriminatorConfig",
     "SSGANGenerator",
@@ -60,5 +64,7 @@ __all__ = [
     "VAEConfig",
     "VAEOutput",
     "estimate_bounds",
+    "layer_gradient_norms",
+    "layer_output_gradient_norms",
     "reparameterize",
 ]

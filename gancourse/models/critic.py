@@ -27,6 +27,7 @@ __all__ = [
     "MLPCritic",
     "MLPCriticConfig",
     "layer_gradient_norms",
+    "layer_output_gradient_norms",
 ]
 
 CriticNorm = Literal["none", "layer"]
@@ -180,4 +181,55 @@ def layer_gradient_norms(critic: nn.Module, real: Tensor, fake: Tensor) -> Tenso
         raise ValueError("every linear weight of the critic must require grad to be measured")
     loss = critic(fake).mean() - critic(real).mean()  # the WGAN critic loss, no penalty
     grads = torch.autograd.grad(loss, weights)
+    return torch.stack([g.norm() for g in grads]).detach()  # (L,)
+
+
+def layer_output_gradient_norms(critic: nn.Module, real: Tensor, fake: Tensor) -> Tensor:
+    r"""The norm of the critic loss's gradient with respect to each linear layer's *output*.
+
+    .. math::
+
+        \delta_l = \Bigl\|\frac{\partial L_f}{\partial h_l}\Bigr\|_F, \qquad
+        h_l = W_l a_{l-1} + b_l, \qquad
+        L_f = \operatorname{mean} f(\tilde x) - \operatorname{mean} f(x),
+
+    with the Frobenius norm over the batch of real and fake samples together. This is the signal
+    that backpropagation carries down to layer :math:`l`, before it is multiplied by the layer's
+    input: :math:`\partial L_f / \partial W_l = \delta_l^\top a_{l-1}` summed over samples. With
+    weights clipped to :math:`\pm c`, :math:`\delta_l` changes by about the same factor at every
+    layer, so on a log scale against the layer index it is a straight line that falls towards the
+    input (vanishing) or rises (exploding); the weight gradients of
+    :func:`layer_gradient_norms` hide part of this, since the activations :math:`a_{l-1}` shrink
+    or grow in the forward pass by the opposite factor.
+
+    Layers are the ``nn.Linear`` modules of ``critic`` in registration order (input to output
+    for the critics here); a layer called more than once is refused. Use float64 for deep
+    clipped critics: the smallest norms fall below float32's range.
+
+    Returns:
+        A detached tensor of shape ``(L,)``, one norm per linear layer.
+    """
+    linears = [m for m in critic.modules() if isinstance(m, nn.Linear)]
+    if not linears:
+        raise ValueError(f"{type(critic).__name__} has no nn.Linear layer to measure")
+    batch = torch.cat([fake, real])  # (B' + B, *data_shape): one pass records every output once
+    outputs: dict[int, Tensor] = {}
+
+    def record(index: int):  # a hook that stores layer `index`'s output h_l
+        def hook(module: nn.Module, inputs: tuple[Tensor, ...], output: Tensor) -> None:
+            if index in outputs:
+                raise ValueError("a linear layer of the critic was called twice in one pass")
+            outputs[index] = output
+
+        return hook
+
+    handles = [m.register_forward_hook(record(i)) for i, m in enumerate(linears)]
+    try:
+        scores = critic(batch)  # (B' + B,)
+    finally:
+        for handle in handles:
+            handle.remove()
+    n_fake = fake.shape[0]
+    loss = scores[:n_fake].mean() - scores[n_fake:].mean()  # the WGAN critic loss, no penalty
+    grads = torch.autograd.grad(loss, [outputs[i] for i in range(len(linears))])
     return torch.stack([g.norm() for g in grads]).detach()  # (L,)
