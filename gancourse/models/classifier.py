@@ -27,6 +27,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from gancourse.data import DigitSet, load_digits
+from gancourse.models._common import check_positive_int
 from gancourse.training.trainer import TrainConfig, Trainer
 
 __all__ = [
@@ -38,11 +39,6 @@ __all__ = [
     "random_shift",
     "train_digit_classifier",
 ]
-
-
-def _positive_int(owner: str, name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{owner}.{name} must be a positive int, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -66,9 +62,9 @@ class DigitClassifierConfig:
                 f"two convolution blocks), got {self.channels!r}"
             )
         for c in self.channels:
-            _positive_int("DigitClassifierConfig", "channels", c)
-        _positive_int("DigitClassifierConfig", "feature_dim", self.feature_dim)
-        _positive_int("DigitClassifierConfig", "n_classes", self.n_classes)
+            check_positive_int("DigitClassifierConfig", "channels", c)
+        check_positive_int("DigitClassifierConfig", "feature_dim", self.feature_dim)
+        check_positive_int("DigitClassifierConfig", "n_classes", self.n_classes)
         if self.n_classes < 2:
             raise ValueError(f"DigitClassifierConfig.n_classes must be >= 2, got {self.n_classes}")
         if not (isinstance(self.dropout, (int, float)) and 0.0 <= self.dropout < 1.0):
@@ -135,8 +131,8 @@ class ClassifierTrainConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        _positive_int("ClassifierTrainConfig", "epochs", self.epochs)
-        _positive_int("ClassifierTrainConfig", "batch_size", self.batch_size)
+        check_positive_int("ClassifierTrainConfig", "epochs", self.epochs)
+        check_positive_int("ClassifierTrainConfig", "batch_size", self.batch_size)
         for name in ("lr", "weight_decay"):
             value = getattr(self, name)
             ok = isinstance(value, (int, float)) and not isinstance(value, bool)

@@ -20,6 +20,8 @@ from typing import Literal
 import torch
 from torch import Tensor, nn
 
+from gancourse.models._common import check_dims
+
 __all__ = [
     "CriticNorm",
     "DeepReLUCritic",
@@ -38,14 +40,6 @@ _BATCH_NORM_ERROR = (
     "samples and the per-sample gradient penalty no longer constrains the gradient of one "
     "function of one sample. Use norm='layer' (per-sample normalisation) or norm='none'."
 )
-
-
-def _check_dims(owner: str, name: str, values: tuple[int, ...], allow_empty: bool) -> None:
-    if not isinstance(values, tuple) or (not values and not allow_empty):
-        raise ValueError(f"{owner}.{name} must be a tuple of positive ints, got {values!r}")
-    for v in values:
-        if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-            raise ValueError(f"{owner}.{name} must hold positive ints, got {values!r}")
 
 
 def _check_input(owner: str, shape: tuple[int, ...], x: Tensor) -> None:
@@ -70,8 +64,8 @@ class MLPCriticConfig:
     negative_slope: float = 0.2
 
     def __post_init__(self) -> None:
-        _check_dims("MLPCriticConfig", "data_shape", self.data_shape, allow_empty=False)
-        _check_dims("MLPCriticConfig", "hidden", self.hidden, allow_empty=True)
+        check_dims("MLPCriticConfig", "data_shape", self.data_shape, allow_empty=False)
+        check_dims("MLPCriticConfig", "hidden", self.hidden, allow_empty=True)
         if isinstance(self.norm, str) and "batch" in self.norm.lower():
             raise ValueError(_BATCH_NORM_ERROR.format(norm=self.norm))
         if self.norm not in _NORMS:
@@ -115,7 +109,7 @@ class DeepReLUCriticConfig:
     depth: int = 12
 
     def __post_init__(self) -> None:
-        _check_dims("DeepReLUCriticConfig", "data_shape", self.data_shape, allow_empty=False)
+        check_dims("DeepReLUCriticConfig", "data_shape", self.data_shape, allow_empty=False)
         for name in ("width", "depth"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:

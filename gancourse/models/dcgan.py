@@ -50,6 +50,7 @@ from typing import Literal
 import torch
 from torch import Tensor, nn
 
+from gancourse.models._common import check_positive_int, draw_noise
 from gancourse.models.conv_arith import conv2d_output_size, conv_transpose2d_output_size
 
 __all__ = [
@@ -71,18 +72,13 @@ Activation = Literal["relu", "leaky_relu", "tanh", "none"]
 UP_KERNEL, UP_STRIDE, UP_PADDING = 4, 2, 1
 
 
-def _check_positive_int(owner: str, name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{owner}.{name} must be a positive int, got {value!r}")
-
-
 def base_size(image_size: int) -> int:
     """The size the layer plan starts from: ``image_size`` halved while even and above 4.
 
     Raises ``ValueError`` if no halving is possible (odd sizes, sizes <= 4), since then the plan
     would have no strided layer at all.
     """
-    _check_positive_int("DCGAN", "image_size", image_size)
+    check_positive_int("DCGAN", "image_size", image_size)
     b = image_size
     while b % 2 == 0 and b > 4:
         b //= 2
@@ -111,7 +107,7 @@ class DCGANGeneratorConfig:
 
     def __post_init__(self) -> None:
         for name in ("latent_dim", "image_size", "channels", "ngf"):
-            _check_positive_int("DCGANGeneratorConfig", name, getattr(self, name))
+            check_positive_int("DCGANGeneratorConfig", name, getattr(self, name))
         base_size(self.image_size)  # raises if the size cannot be reached
 
     @classmethod
@@ -136,7 +132,7 @@ class DCGANDiscriminatorConfig:
 
     def __post_init__(self) -> None:
         for name in ("image_size", "channels", "ndf"):
-            _check_positive_int("DCGANDiscriminatorConfig", name, getattr(self, name))
+            check_positive_int("DCGANDiscriminatorConfig", name, getattr(self, name))
         base_size(self.image_size)
         if not 0.0 <= self.negative_slope < 1.0:
             raise ValueError(f"negative_slope must be in [0, 1), got {self.negative_slope!r}")
@@ -329,14 +325,7 @@ class DCGANGenerator(nn.Module):
     ) -> Tensor:
         """``n`` draws of ``z ~ N(0, I)``, shape ``(n, latent_dim)``, in the model's dtype and on
         its device (or on ``device``)."""
-        weight = next(self.parameters())
-        return torch.randn(
-            n,
-            self.config.latent_dim,
-            generator=generator,
-            device=weight.device if device is None else device,
-            dtype=weight.dtype,
-        )
+        return draw_noise(self, n, self.config.latent_dim, generator=generator, device=device)
 
     @torch.no_grad()
     def sample(self, n: int, *, generator: torch.Generator | None = None) -> Tensor:

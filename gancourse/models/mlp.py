@@ -18,6 +18,8 @@ from typing import Literal
 import torch
 from torch import Tensor, nn
 
+from gancourse.models._common import check_dims, draw_noise
+
 __all__ = [
     "MLPDiscriminator",
     "MLPDiscriminatorConfig",
@@ -27,14 +29,6 @@ __all__ = [
 
 Output = Literal["identity", "tanh", "sigmoid"]
 _OUTPUTS = ("identity", "tanh", "sigmoid")
-
-
-def _check_dims(owner: str, name: str, values: tuple[int, ...], allow_empty: bool) -> None:
-    if not isinstance(values, tuple) or (not values and not allow_empty):
-        raise ValueError(f"{owner}.{name} must be a tuple of positive ints, got {values!r}")
-    for v in values:
-        if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-            raise ValueError(f"{owner}.{name} must hold positive ints, got {values!r}")
 
 
 @dataclass(frozen=True)
@@ -52,8 +46,8 @@ class MLPGeneratorConfig:
     batch_norm: bool = False
 
     def __post_init__(self) -> None:
-        _check_dims("MLPGeneratorConfig", "data_shape", self.data_shape, allow_empty=False)
-        _check_dims("MLPGeneratorConfig", "hidden", self.hidden, allow_empty=True)
+        check_dims("MLPGeneratorConfig", "data_shape", self.data_shape, allow_empty=False)
+        check_dims("MLPGeneratorConfig", "hidden", self.hidden, allow_empty=True)
         latent = self.latent_dim
         if isinstance(latent, bool) or not isinstance(latent, int) or latent < 1:
             raise ValueError(f"latent_dim must be a positive int, got {self.latent_dim!r}")
@@ -75,8 +69,8 @@ class MLPDiscriminatorConfig:
     dropout: float = 0.0
 
     def __post_init__(self) -> None:
-        _check_dims("MLPDiscriminatorConfig", "data_shape", self.data_shape, allow_empty=False)
-        _check_dims("MLPDiscriminatorConfig", "hidden", self.hidden, allow_empty=True)
+        check_dims("MLPDiscriminatorConfig", "data_shape", self.data_shape, allow_empty=False)
+        check_dims("MLPDiscriminatorConfig", "hidden", self.hidden, allow_empty=True)
         if not 0.0 <= self.negative_slope < 1.0:
             raise ValueError(f"negative_slope must be in [0, 1), got {self.negative_slope!r}")
         if not 0.0 <= self.dropout < 1.0:
@@ -128,14 +122,7 @@ class MLPGenerator(nn.Module):
     ) -> Tensor:
         """``n`` draws of ``z ~ N(0, I)``, shape ``(n, latent_dim)``, in the model's dtype and on
         its device (or on ``device``)."""
-        weight = next(self.parameters())
-        return torch.randn(
-            n,
-            self.config.latent_dim,
-            generator=generator,
-            device=weight.device if device is None else device,
-            dtype=weight.dtype,
-        )
+        return draw_noise(self, n, self.config.latent_dim, generator=generator, device=device)
 
     @torch.no_grad()
     def sample(self, n: int, *, generator: torch.Generator | None = None) -> Tensor:

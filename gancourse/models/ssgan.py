@@ -31,6 +31,8 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils import parametrizations
 
+from gancourse.models._common import check_dims, check_positive_int, draw_noise
+
 __all__ = [
     "GaussianNoise",
     "SSGANDiscriminator",
@@ -41,19 +43,6 @@ __all__ = [
 
 Noise = Literal["uniform", "normal"]
 _NOISES = ("uniform", "normal")
-
-
-def _check_dims(owner: str, name: str, values: tuple[int, ...], allow_empty: bool) -> None:
-    if not isinstance(values, tuple) or (not values and not allow_empty):
-        raise ValueError(f"{owner}.{name} must be a tuple of positive ints, got {values!r}")
-    for v in values:
-        if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-            raise ValueError(f"{owner}.{name} must hold positive ints, got {values!r}")
-
-
-def _check_positive_int(owner: str, name: str, value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{owner}.{name} must be a positive int, got {value!r}")
 
 
 def _check_std(owner: str, name: str, value: float) -> None:
@@ -105,9 +94,9 @@ class SSGANDiscriminatorConfig:
 
     def __post_init__(self) -> None:
         owner = "SSGANDiscriminatorConfig"
-        _check_positive_int(owner, "num_classes", self.num_classes)
-        _check_dims(owner, "data_shape", self.data_shape, allow_empty=False)
-        _check_dims(owner, "hidden", self.hidden, allow_empty=False)
+        check_positive_int(owner, "num_classes", self.num_classes)
+        check_dims(owner, "data_shape", self.data_shape, allow_empty=False)
+        check_dims(owner, "hidden", self.hidden, allow_empty=False)
         _check_std(owner, "input_noise_std", self.input_noise_std)
         _check_std(owner, "hidden_noise_std", self.hidden_noise_std)
         if not isinstance(self.weight_norm, bool):
@@ -196,9 +185,9 @@ class SSGANGeneratorConfig:
 
     def __post_init__(self) -> None:
         owner = "SSGANGeneratorConfig"
-        _check_positive_int(owner, "latent_dim", self.latent_dim)
-        _check_dims(owner, "data_shape", self.data_shape, allow_empty=False)
-        _check_dims(owner, "hidden", self.hidden, allow_empty=True)
+        check_positive_int(owner, "latent_dim", self.latent_dim)
+        check_dims(owner, "data_shape", self.data_shape, allow_empty=False)
+        check_dims(owner, "hidden", self.hidden, allow_empty=True)
         if self.noise not in _NOISES:
             raise ValueError(f"{owner}.noise must be one of {_NOISES}, got {self.noise!r}")
         if not isinstance(self.output_weight_norm, bool):
@@ -266,15 +255,13 @@ class SSGANGenerator(nn.Module):
     ) -> Tensor:
         """``n`` draws of ``z`` (uniform on [0, 1) or standard normal, per ``config.noise``),
         shape ``(n, latent_dim)``, in the model's dtype and on its device (or on ``device``)."""
-        _check_positive_int("sample_noise", "n", n)
-        weight = next(self.parameters())
-        draw = torch.rand if self.config.noise == "uniform" else torch.randn
-        return draw(
+        return draw_noise(
+            self,
             n,
             self.config.latent_dim,
             generator=generator,
-            device=weight.device if device is None else device,
-            dtype=weight.dtype,
+            device=device,
+            uniform=self.config.noise == "uniform",
         )
 
     @torch.no_grad()

@@ -253,6 +253,40 @@ def _optimised(optimizer: torch.optim.Optimizer) -> set[int]:
     return {id(p) for group in optimizer.param_groups for p in group["params"]}
 
 
+def check_players(
+    generator: nn.Module,
+    opponent: nn.Module,
+    opt_g: torch.optim.Optimizer,
+    opt_o: torch.optim.Optimizer,
+    *,
+    opponent_name: str,
+    opt_o_name: str,
+    sample_noise: Callable[[int], Tensor] | None = None,
+) -> Callable[[int], Tensor]:
+    """Check that each optimiser holds its own network's parameters only, and return the noise
+    sampler (``sample_noise``, else ``generator.sample_noise``). Shared by the step functions of
+    the GAN, WGAN and SSGAN."""
+    if _optimised(opt_g) & _params_of(opponent):
+        raise ValueError(
+            f"opt_g optimises parameters of the {opponent_name}; build it from "
+            f"generator.parameters() only, or the generator step would also move the "
+            f"{opponent_name}"
+        )
+    if _optimised(opt_o) & _params_of(generator):
+        raise ValueError(
+            f"{opt_o_name} optimises parameters of the generator; build it from "
+            f"{opponent_name}.parameters() only"
+        )
+    if sample_noise is None:
+        sample_noise = getattr(generator, "sample_noise", None)
+        if not callable(sample_noise):
+            raise ValueError(
+                f"{type(generator).__name__} has no sample_noise(n) method; pass "
+                "sample_noise=lambda n: torch.randn(n, latent_dim, device=device)"
+            )
+    return sample_noise
+
+
 def gan_step_fn(
     generator: nn.Module,
     discriminator: nn.Module,
@@ -285,23 +319,15 @@ def gan_step_fn(
     """
     if not isinstance(config, GANStepConfig):
         raise ValueError(f"config must be a GANStepConfig, got {type(config).__name__}")
-    if _optimised(opt_g) & _params_of(discriminator):
-        raise ValueError(
-            "opt_g optimises parameters of the discriminator; build it from "
-            "generator.parameters() only, or the generator step would also move D"
-        )
-    if _optimised(opt_d) & _params_of(generator):
-        raise ValueError(
-            "opt_d optimises parameters of the generator; build it from "
-            "discriminator.parameters() only"
-        )
-    if sample_noise is None:
-        sample_noise = getattr(generator, "sample_noise", None)
-        if not callable(sample_noise):
-            raise ValueError(
-                f"{type(generator).__name__} has no sample_noise(n) method; pass "
-                "sample_noise=lambda n: torch.randn(n, latent_dim, device=device)"
-            )
+    sample_noise = check_players(
+        generator,
+        discriminator,
+        opt_g,
+        opt_d,
+        opponent_name="discriminator",
+        opt_o_name="opt_d",
+        sample_noise=sample_noise,
+    )
     batch, k, g_loss = config.batch_size, config.d_steps, config.g_loss
 
     def step_fn(step: int) -> dict[str, Tensor]:

@@ -40,7 +40,8 @@ from gancourse.losses.ssgan import (
     supervised_loss,
     unsupervised_discriminator_loss,
 )
-from gancourse.training.gan import _frozen
+from gancourse.models._common import check_positive_int
+from gancourse.training.gan import _frozen, check_players
 
 __all__ = [
     "SSGAN_GENERATOR_LOSSES",
@@ -64,11 +65,6 @@ __all__ = [
 
 SSGANGeneratorLoss = Literal["feature_matching", "nonsaturating"]
 SSGAN_GENERATOR_LOSSES: tuple[str, ...] = ("feature_matching", "nonsaturating")
-
-
-def _positive_int(owner: str, name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{owner}.{name} must be a positive int, got {value!r}")
 
 
 def _positive_float(owner: str, name: str, value: object) -> None:
@@ -128,8 +124,8 @@ class SSGANConfig:
 
     def __post_init__(self) -> None:
         owner = "SSGANConfig"
-        _positive_int(owner, "labelled_batch", self.labelled_batch)
-        _positive_int(owner, "unlabelled_batch", self.unlabelled_batch)
+        check_positive_int(owner, "labelled_batch", self.labelled_batch)
+        check_positive_int(owner, "unlabelled_batch", self.unlabelled_batch)
         _positive_float(owner, "lr_d", self.lr_d)
         _positive_float(owner, "lr_g", self.lr_g)
         _check_betas(owner, self.betas)
@@ -158,7 +154,7 @@ class SupervisedConfig:
 
     def __post_init__(self) -> None:
         owner = "SupervisedConfig"
-        _positive_int(owner, "batch", self.batch)
+        check_positive_int(owner, "batch", self.batch)
         _positive_float(owner, "lr", self.lr)
         _check_betas(owner, self.betas)
         _check_decay(owner, self.ema_decay)
@@ -365,9 +361,9 @@ def ssgan_step_fn(
     """
     if not isinstance(config, SSGANConfig):
         raise ValueError(f"config must be an SSGANConfig, got {type(config).__name__}")
-    d_params = {id(p) for p in discriminator.parameters()}
-    if any(id(p) in d_params for group in opt_g.param_groups for p in group["params"]):
-        raise ValueError("opt_g optimises parameters of the discriminator; build it from G only")
+    check_players(
+        generator, discriminator, opt_g, opt_d, opponent_name="discriminator", opt_o_name="opt_d"
+    )
     b_lab, b_unl = config.labelled_batch, config.unlabelled_batch
 
     def step_fn(step: int) -> dict[str, Tensor]:
@@ -443,7 +439,7 @@ def stratified_indices(labels: Tensor, per_class: int, *, seed: int) -> Tensor:
     """Indices of exactly ``per_class`` samples of every class in ``labels``, drawn without
     replacement with a generator seeded by ``seed`` (the same seed gives the same indices).
     Sorted by class, then by draw; on the CPU."""
-    _positive_int("stratified_indices", "per_class", per_class)
+    check_positive_int("stratified_indices", "per_class", per_class)
     if not isinstance(labels, Tensor) or labels.dim() != 1 or labels.is_floating_point():
         raise ValueError("labels must be a 1-d integer tensor of class indices")
     gen = torch.Generator().manual_seed(seed)
@@ -480,7 +476,7 @@ def error_rate(model: nn.Module, digits: DigitSet, *, batch_size: int = 500) -> 
     Pass ``ema.module`` to evaluate the moving average. Multiply by ``len(digits)`` (and round)
     for the count of errors.
     """
-    _positive_int("error_rate", "batch_size", batch_size)
+    check_positive_int("error_rate", "batch_size", batch_size)
     if len(digits) == 0:
         raise ValueError("error_rate needs a non-empty DigitSet")
     was_training = model.training

@@ -36,7 +36,7 @@ from gancourse.losses.wgan import (
     wgan_critic_loss,
     wgan_generator_loss,
 )
-from gancourse.training.gan import _frozen, _optimised, _params_of
+from gancourse.training.gan import _frozen, check_players
 
 __all__ = [
     "CriticStepStats",
@@ -235,21 +235,15 @@ def wgan_step_fn(
     """
     if not isinstance(config, WGANConfig):
         raise ValueError(f"config must be a WGANConfig, got {type(config).__name__}")
-    if _optimised(opt_g) & _params_of(critic):
-        raise ValueError(
-            "opt_g optimises parameters of the critic; build it from generator.parameters() only"
-        )
-    if _optimised(opt_c) & _params_of(generator):
-        raise ValueError(
-            "opt_c optimises parameters of the generator; build it from critic.parameters() only"
-        )
-    if sample_noise is None:
-        sample_noise = getattr(generator, "sample_noise", None)
-        if not callable(sample_noise):
-            raise ValueError(
-                f"{type(generator).__name__} has no sample_noise(n) method; pass "
-                "sample_noise=lambda n: torch.randn(n, latent_dim, device=device)"
-            )
+    sample_noise = check_players(
+        generator,
+        critic,
+        opt_g,
+        opt_c,
+        opponent_name="critic",
+        opt_o_name="opt_c",
+        sample_noise=sample_noise,
+    )
     batch, n_critic, mode = config.batch_size, config.n_critic, config.mode
     extra = stat_names(mode)[3:]
 
