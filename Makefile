@@ -29,7 +29,20 @@ $(STAMP): pyproject.toml $(wildcard $(CONSTRAINTS))
 		$(if $(CONSTRAINTS),--constraint $(CONSTRAINTS)) --editable ".[dev]"
 	touch $@
 
+# Jupyter Book's execution cache (_build/.jupyter_cache) knows a notebook by its code only, but
+# the outputs also depend on the profile, the package and the pinned versions: when any of them
+# changes, the cache is emptied so that no page shows results of other code.
+CACHE_KEY_FILE := _build/.execution-cache-key
+
 book: $(STAMP)
+	@mkdir -p _build; \
+	key=$$( { echo "profile=$(PROFILE)"; \
+	  find gancourse pyproject.toml $(CONSTRAINTS) -type f -not -path '*__pycache__*' \
+	    | LC_ALL=C sort | xargs cat; } | sha256sum | cut -c1-16); \
+	if [ "$$(cat $(CACHE_KEY_FILE) 2>/dev/null)" != "$$key" ]; then \
+	  rm -rf _build/.jupyter_cache; echo "$$key" > $(CACHE_KEY_FILE); \
+	  echo "execution cache emptied: new profile, package or versions (key $$key)"; \
+	fi
 	# No live progress bars in the static book: tqdm widgets need require.js from a CDN. The
 	# training loops print a summary line instead.
 	GANCOURSE_PROFILE=$(PROFILE) TQDM_DISABLE=1 $(BIN)/jupyter-book build . --warningiserror --keep-going

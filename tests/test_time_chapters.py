@@ -19,3 +19,23 @@ def test_chapters_are_the_books_notebooks_in_order():
 def test_unknown_chapter_is_a_clear_error():
     with pytest.raises(SystemExit, match="no notebook .*99_nothing.ipynb: known chapters are"):
         time_chapters.time_chapter("99_nothing", timeout=10)
+
+
+def test_save_dir_keeps_the_executed_notebook(tmp_path, monkeypatch):
+    import nbformat
+
+    book = tmp_path / "book"
+    book.mkdir()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(6 * 7)")])
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, book / "00_tiny.ipynb")
+    monkeypatch.setattr(time_chapters, "BOOK", book)
+    seconds = time_chapters.time_chapter("00_tiny", timeout=120, save_dir=tmp_path / "out")
+    assert seconds > 0
+    executed = nbformat.read(tmp_path / "out" / "00_tiny.ipynb", as_version=4)
+    assert executed.cells[0].outputs[0]["text"] == "42\n"
+    assert not nbformat.read(book / "00_tiny.ipynb", as_version=4).cells[0].outputs  # untouched

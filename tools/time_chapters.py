@@ -39,8 +39,9 @@ def chapter_names() -> list[str]:
     return names
 
 
-def time_chapter(name: str, timeout: int) -> float:
-    """Execute ``book/<name>.ipynb`` in a fresh kernel; return the wall time in seconds."""
+def time_chapter(name: str, timeout: int, save_dir: Path | None = None) -> float:
+    """Execute ``book/<name>.ipynb`` in a fresh kernel; return the wall time in seconds. With
+    ``save_dir``, the executed notebook (its outputs) is written there."""
     import nbformat
     from nbclient import NotebookClient
 
@@ -52,8 +53,14 @@ def time_chapter(name: str, timeout: int) -> float:
         nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(BOOK)}}
     )
     start = time.perf_counter()
-    client.execute()
-    return time.perf_counter() - start
+    try:
+        client.execute()
+    finally:
+        seconds = time.perf_counter() - start
+        if save_dir is not None:  # also after a failing cell: its traceback is in the outputs
+            save_dir.mkdir(parents=True, exist_ok=True)
+            nbformat.write(nb, save_dir / f"{name}.ipynb")
+    return seconds
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", default="standard", choices=["smoke", "standard", "full"])
     parser.add_argument("--limit", type=float, default=None, help="seconds allowed per chapter")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds allowed per cell")
+    parser.add_argument(
+        "--save-dir", type=Path, default=None, help="write the executed notebooks here"
+    )
     args = parser.parse_args(argv)
 
     os.environ["GANCOURSE_PROFILE"] = args.profile
@@ -78,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     total, over = 0.0, []
     for name in names:
-        seconds = time_chapter(name, args.timeout)
+        seconds = time_chapter(name, args.timeout, args.save_dir)
         total += seconds
         flag = ""
         if args.limit is not None and seconds > args.limit:

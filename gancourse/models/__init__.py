@@ -1,12 +1,14 @@
 """Models of the course: MLP autoencoders and VAEs (chapter 2), MLP generators and
 discriminators (chapter 3), DCGAN (chapter 5), the semi-supervised GAN (chapter 6), WGAN critics
-(chapter 7) and the digit classifier behind the digit FID.
+(chapter 7), the WGAN-GP paper's MNIST networks (the speed benchmark) and the digit classifier
+behind the digit FID.
 
 Each model has a typed dataclass config; ``from gancourse.models import VAE, VAEConfig``.
 """
 
 from gancourse.models.autoencoder import AEConfig, Autoencoder
 from gancourse.models.classifier import DigitClassifier, DigitClassifierConfig
+from gancourse.models.conv_wgan import ConvCritic, ConvGenerator, ConvWGANConfig
 from gancourse.models.critic import (
     DeepReLUCritic,
     DeepReLUCriticConfig,
@@ -41,6 +43,9 @@ __all__ = [
     "VAE",
     "AEConfig",
     "Autoencoder",
+    "ConvCritic",
+    "ConvGenerator",
+    "ConvWGANConfig",
     "DCGANDiscriminator",
     "DCGANDiscriminatorConfig",
     "DCGANGenerator",

@@ -35,6 +35,13 @@ from gancourse.losses.gan import (
     minimax_generator_loss,
     nonsaturating_generator_loss,
 )
+from gancourse.training.fast import (
+    Precision,
+    autocast,
+    check_precision,
+    full_precision,
+    resolve_amp,
+)
 
 __all__ = [
     "GENERATOR_LOSSES",
@@ -90,11 +97,15 @@ class GANStepConfig:
             et al. 2014, who used ``k = 1``); each draws a fresh real batch and fresh noise.
         g_loss: ``"nonsaturating"`` (:math:`-\\log D(G(z))`, what everybody uses) or
             ``"minimax"`` (:math:`\\log(1 - D(G(z)))`, the saturating loss of the minimax game).
+        precision: ``"auto"`` (bfloat16 autocast for convolutional networks on hardware with
+            native bfloat16, float32 otherwise; see :mod:`gancourse.training.fast`),
+            ``"float32"`` or ``"bfloat16"``. The losses are computed in float32 either way.
     """
 
     batch_size: int
     d_steps: int = 1
     g_loss: GeneratorLoss = "nonsaturating"
+    precision: Precision = "auto"
 
     def __post_init__(self) -> None:
         for name in ("batch_size", "d_steps"):
@@ -106,6 +117,7 @@ class GANStepConfig:
                 f"GANStepConfig.g_loss must be one of {sorted(GENERATOR_LOSSES)}, "
                 f"got {self.g_loss!r}"
             )
+        check_precision("GANStepConfig.precision", self.precision)
 
 
 @dataclass(frozen=True)
@@ -160,6 +172,8 @@ def d_step(
     opt_d: torch.optim.Optimizer,
     real: Tensor,
     z: Tensor,
+    *,
+    amp: torch.dtype | None = None,
 ) -> DStepStats:
     r"""One update of the discriminator, a step down its loss (``discriminator_loss``):
 
@@ -171,26 +185,32 @@ def d_step(
     calls, so a discriminator with batch norm normalises each batch by its own statistics (the
     DCGAN practice) instead of mixing them.
 
-    **Why ``G(z).detach()``.** The discriminator's loss depends on the generator's parameters
+    **Why the fakes are detached.** The discriminator's loss depends on the generator's parameters
     through the fakes, so without the detach ``loss.backward()`` would carry on into the
     generator: a backward pass through G, as costly as the generator's own, computed for
     nothing, whose result is *accumulated* into G's ``.grad``. It does harm as soon as those
     gradients are not zeroed before the generator's update (code that zeroes once per iteration,
     or accumulates over micro-batches): G would then also descend D's loss, i.e. help the
     discriminator. Detaching cuts the graph at the fakes, so this update changes D only and
-    leaves G's parameters and ``.grad`` exactly as they were.
+    leaves G's parameters and ``.grad`` exactly as they were. The fakes are computed under
+    ``torch.no_grad()``: the same values as ``G(z).detach()``, without first recording the graph
+    that the detach would throw away.
 
     Args:
         real: a batch of real samples, shape ``(B, *data_shape)``.
         z: noise for the fakes, shape ``(B', latent_dim)``.
         opt_d: an optimiser over the discriminator's parameters only.
+        amp: run the networks under autocast in this dtype (``None``: float32); the loss is
+            computed in float32 from the logits.
 
     Returns:
         :class:`DStepStats` (loss, mean :math:`D(x)`, mean :math:`D(G(z))`), detached tensors.
     """
-    fake = generator(z).detach()  # (B', *data_shape), cut from G's graph: see the docstring
-    real_logits = discriminator(real)  # (B,)
-    fake_logits = discriminator(fake)  # (B',)
+    with autocast(real.device, amp):
+        with torch.no_grad():  # = G(z).detach(): see the docstring
+            fake = generator(z)  # (B', *data_shape)
+        real_logits = full_precision(discriminator(real))  # (B,)
+        fake_logits = full_precision(discriminator(fake))  # (B',)
     loss = discriminator_loss(real_logits, fake_logits)
     opt_d.zero_grad(set_to_none=True)
     loss.backward()
@@ -204,6 +224,8 @@ def g_step(
     opt_g: torch.optim.Optimizer,
     z: Tensor,
     loss: GeneratorLoss = "nonsaturating",
+    *,
+    amp: torch.dtype | None = None,
 ) -> GStepStats:
     r"""One update of the generator against the current discriminator.
 
@@ -214,11 +236,15 @@ def g_step(
     backward pass skips their weight gradients, their ``.grad`` is left as it was, and only
     ``opt_g`` (which must hold the generator's parameters only) changes anything.
 
+    ``amp``: as in :func:`d_step`.
+
     Returns:
         :class:`GStepStats` (loss, mean :math:`D(G(z))` before the update), detached tensors.
     """
     with _frozen(discriminator):
-        fake_logits = discriminator(generator(z))  # (B,): (B, latent) -> (B, *data) -> (B,)
+        with autocast(z.device, amp):
+            # (B, latent) -> (B, *data) -> (B,)
+            fake_logits = full_precision(discriminator(generator(z)))
         value = generator_loss(fake_logits, loss)
         opt_g.zero_grad(set_to_none=True)
         value.backward()
@@ -329,13 +355,16 @@ def gan_step_fn(
         sample_noise=sample_noise,
     )
     batch, k, g_loss = config.batch_size, config.d_steps, config.g_loss
+    amp = resolve_amp(config.precision, generator, discriminator)
 
     def step_fn(step: int) -> dict[str, Tensor]:
         d_stats = [
-            d_step(generator, discriminator, opt_d, sample_real(batch), sample_noise(batch))
+            d_step(
+                generator, discriminator, opt_d, sample_real(batch), sample_noise(batch), amp=amp
+            )
             for _ in range(k)
         ]
-        g_stats = g_step(generator, discriminator, opt_g, sample_noise(batch), g_loss)
+        g_stats = g_step(generator, discriminator, opt_g, sample_noise(batch), g_loss, amp=amp)
         if k == 1:
             d = d_stats[0]
             loss_d, d_real, d_fake = d.loss, d.d_real, d.d_fake

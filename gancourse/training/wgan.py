@@ -36,6 +36,13 @@ from gancourse.losses.wgan import (
     wgan_critic_loss,
     wgan_generator_loss,
 )
+from gancourse.training.fast import (
+    Precision,
+    autocast,
+    check_precision,
+    full_precision,
+    resolve_amp,
+)
 from gancourse.training.gan import _frozen, check_players
 
 __all__ = [
@@ -65,6 +72,8 @@ class WGANConfig:
         lambda_: the penalty weight :math:`\\lambda` for ``"gp"`` and ``"fd"`` (10 in WGAN-GP).
         clip: the clipping threshold :math:`c` for ``"clip"`` (0.01 in WGAN).
         one_sided: for ``"fd"``, penalise only slopes above 1.
+        precision: ``"auto"``, ``"float32"`` or ``"bfloat16"``, as in
+            :class:`gancourse.training.gan.GANStepConfig` (losses and penalty norms in float32).
     """
 
     batch_size: int
@@ -73,6 +82,7 @@ class WGANConfig:
     lambda_: float = 10.0
     clip: float = 0.01
     one_sided: bool = False
+    precision: Precision = "auto"
 
     def __post_init__(self) -> None:
         for name in ("batch_size", "n_critic"):
@@ -87,6 +97,7 @@ class WGANConfig:
             raise ValueError(f"WGANConfig.lambda_ must be >= 0, got {self.lambda_!r}")
         if isinstance(self.clip, bool) or not isinstance(self.clip, (int, float)) or self.clip <= 0:
             raise ValueError(f"WGANConfig.clip must be a positive number, got {self.clip!r}")
+        check_precision("WGANConfig.precision", self.precision)
 
 
 def stat_names(mode: LipschitzMode) -> tuple[str, ...]:
@@ -135,6 +146,7 @@ def critic_step(
     config: WGANConfig,
     *,
     eps_generator: torch.Generator | None = None,
+    amp: torch.dtype | None | Literal["config"] = "config",
 ) -> CriticStepStats:
     r"""One update of the critic, a step down
 
@@ -144,7 +156,8 @@ def critic_step(
 
     with :math:`P` the gradient penalty (``"gp"``), the finite-difference penalty (``"fd"``) or
     0 followed by clipping every critic parameter to :math:`[-c, c]` after the step
-    (``"clip"``). The fakes are ``G(z).detach()``: this update changes the critic only and
+    (``"clip"``). The fakes are ``G(z).detach()`` (computed under ``torch.no_grad()``, which
+    gives the same values without recording a graph): this update changes the critic only and
     leaves the generator's parameters and ``.grad`` as they were (see
     :func:`gancourse.training.gan.d_step` for why the detach matters).
 
@@ -152,24 +165,38 @@ def critic_step(
         real: real samples ``(B, *data_shape)``; z: noise ``(B, latent_dim)`` (same ``B``, the
             penalties pair real and fake samples).
         eps_generator: a ``torch.Generator`` for the interpolation weights.
+        amp: run the networks under autocast in this dtype (``None``: float32); the losses and
+            the penalty's gradient norms are computed in float32. Default: what
+            ``config.precision`` gives for these networks
+            (:func:`gancourse.training.fast.resolve_amp`; :func:`wgan_step_fn` resolves it once
+            and passes it).
     """
-    fake = generator(z).detach()  # (B, *data_shape), cut from G's graph
+    if amp == "config":
+        amp = resolve_amp(config.precision, generator, critic)
+    # (B, *data_shape), no graph: this update trains the critic only
+    with torch.no_grad(), autocast(z.device, amp):
+        fake = full_precision(generator(z))
     if fake.shape != real.shape:
         raise ValueError(
             f"critic_step pairs real and fake samples: got real {tuple(real.shape)} and fakes "
             f"{tuple(fake.shape)}; draw as many noise vectors as real samples"
         )
-    w_loss = wgan_critic_loss(critic(real), critic(fake))  # (B,), (B,) -> scalar
+
+    def scores(x: Tensor) -> Tensor:  # the critic under autocast, scores back in float32
+        with autocast(x.device, amp):
+            return full_precision(critic(x))
+
+    w_loss = wgan_critic_loss(scores(real), scores(fake))  # (B,), (B,) -> scalar
     penalty = lipschitz = None
     if config.mode == "gp":
         penalty, norms = gradient_penalty_with_norms(
-            critic, real, fake, lambda_=config.lambda_, generator=eps_generator
+            scores, real, fake, lambda_=config.lambda_, generator=eps_generator
         )
         lipschitz = norms.mean()
         loss = w_loss + penalty
     elif config.mode == "fd":
         penalty, slopes = finite_difference_penalty_with_slopes(
-            critic,
+            scores,
             real,
             fake,
             lambda_=config.lambda_,
@@ -198,14 +225,19 @@ def generator_step(
     critic: nn.Module,
     opt_g: torch.optim.Optimizer,
     z: Tensor,
+    *,
+    amp: torch.dtype | None = None,
 ) -> WGenStepStats:
     r"""One update of the generator, a step down :math:`L_G = -\frac1B\sum_j f(G(z_j))`.
 
     The critic's parameters are frozen during the step (their ``.grad`` is left as it was) and
-    the gradient flows through the critic into the generator only.
+    the gradient flows through the critic into the generator only. ``amp``: as in
+    :func:`critic_step`.
     """
     with _frozen(critic):
-        loss = wgan_generator_loss(critic(generator(z)))  # (B, latent) -> (B, *data) -> (B,)
+        with autocast(z.device, amp):
+            scores = full_precision(critic(generator(z)))  # (B, latent) -> (B, *data) -> (B,)
+        loss = wgan_generator_loss(scores)
         opt_g.zero_grad(set_to_none=True)
         loss.backward()
     opt_g.step()
@@ -246,13 +278,16 @@ def wgan_step_fn(
     )
     batch, n_critic, mode = config.batch_size, config.n_critic, config.mode
     extra = stat_names(mode)[3:]
+    amp = resolve_amp(config.precision, generator, critic)
 
     def step_fn(step: int) -> dict[str, Tensor]:
         c_stats = [
-            critic_step(generator, critic, opt_c, sample_real(batch), sample_noise(batch), config)
+            critic_step(
+                generator, critic, opt_c, sample_real(batch), sample_noise(batch), config, amp=amp
+            )
             for _ in range(n_critic)
         ]
-        g_stats = generator_step(generator, critic, opt_g, sample_noise(batch))
+        g_stats = generator_step(generator, critic, opt_g, sample_noise(batch), amp=amp)
         out = {
             "loss_D": torch.stack([s.loss for s in c_stats]).mean(),
             "loss_G": g_stats.loss,
