@@ -9,9 +9,9 @@ Usage (from the repository root)::
 Two pairs, each with the same architecture, batch and data on both sides
 (``benchmarks/reference.py`` has the references):
 
-- ``dcgan64``: pytorch/examples' DCGAN (64 x 64, ngf = ndf = 64, nz = 100, batch 128, Sigmoid +
-  BCELoss, float32, eager, ``.item()`` every iteration, the batch moved to the device every
-  iteration) against :class:`~gancourse.models.DCGANGenerator` and
+- ``dcgan64``: pytorch/examples' DCGAN (64 x 64 x 1 as with its ``--dataset mnist``, ngf = ndf =
+  64, nz = 100, batch 128, Sigmoid + BCELoss, float32, eager, ``.item()`` every iteration, the
+  batch moved to the device every iteration) against :class:`~gancourse.models.DCGANGenerator` and
   :class:`~gancourse.models.DCGANDiscriminator` of the same sizes trained by
   :func:`~gancourse.training.gan.gan_step_fn`. One step: one D update and one G update.
   gancourse draws fresh noise for the G update (Algorithm 1 of Goodfellow et al.) where
