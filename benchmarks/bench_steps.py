@@ -152,11 +152,25 @@ def cpu_batches(images: Tensor, batch: int, count: int, seed: int = 0) -> list[T
 # --------------------------------------------------------------------------------- sides
 
 
-def variants(channels_last: bool | None) -> list[tuple[str, str, bool | None]]:
-    """gancourse's two sides, ``(label, precision, channels_last)``: the package defaults, and
-    float32 as on a machine without native bfloat16 (``channels_last``: ``None`` is the
-    package's default layout, :func:`~gancourse.training.fast.channels_last_default`)."""
-    return [("gancourse", "auto", channels_last), ("gancourse float32", "float32", channels_last)]
+#: gancourse's two sides, ``(label, precision)``: the package defaults, and float32 as on a
+#: machine without native bfloat16.
+VARIANTS = (("gancourse", "auto"), ("gancourse float32", "float32"))
+
+
+def prepared_pair(
+    G: nn.Module,
+    D: nn.Module,
+    device: torch.device,
+    channels_last: bool | None,
+    *,
+    lr: float,
+    betas: tuple[float, float],
+    compile_d: bool | None = None,
+) -> tuple[nn.Module, nn.Module, torch.optim.Adam, torch.optim.Adam]:
+    """Both networks on ``device`` in the package's fast layout, with fused Adam each."""
+    G = prepare(G, device, channels_last=channels_last)
+    D = prepare(D, device, channels_last=channels_last, compile=compile_d)
+    return G, D, adam(G.parameters(), lr=lr, betas=betas), adam(D.parameters(), lr=lr, betas=betas)
 
 
 @dataclass
@@ -182,15 +196,12 @@ def dcgan_sides(
             lambda n: ref.netG(torch.randn(n, 100, 1, 1, device=device)),
         )
     ]
-    for label, precision, layout in variants(channels_last):
+    on_device = to_device_layout(images, device, channels_last=channels_last)
+    for label, precision in VARIANTS:
         G, D = gancourse_dcgan64()
         copy_weights(ref.netG, G, DCGAN_G_NAMES)
         copy_weights(ref.netD, D, DCGAN_D_NAMES)
-        G = prepare(G, device, channels_last=layout)
-        D = prepare(D, device, channels_last=layout)
-        on_device = to_device_layout(images, device, channels_last=layout)
-        opt_g = adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
-        opt_d = adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
+        G, D, opt_g, opt_d = prepared_pair(G, D, device, channels_last, lr=2e-4, betas=(0.5, 0.999))
         config = GANStepConfig(DCGAN_BATCH, precision=precision)
         step = gan_step_fn(G, D, opt_g, opt_d, random_batches(on_device), config)
         sides.append(Side(label, step, lambda n, G=G: G(G.sample_noise(n))))
@@ -216,16 +227,15 @@ def wgan_sides(
             lambda n: ref.netG(torch.randn(n, 128, device=device)),
         )
     ]
-    for label, precision, layout in variants(channels_last):
+    on_device = to_device_layout(images, device, channels_last=channels_last)
+    for label, precision in VARIANTS:
         G, f = ConvGenerator(), ConvCritic()
         copy_weights(ref.netG, G, WGAN_G_NAMES)
         copy_weights(ref.netD, f, WGAN_D_NAMES)
         # the critic goes through double backpropagation, which compiled graphs do not support
-        G = prepare(G, device, channels_last=layout)
-        f = prepare(f, device, channels_last=layout, compile=False)
-        on_device = to_device_layout(images, device, channels_last=layout)
-        opt_g = adam(G.parameters(), lr=1e-4, betas=(0.5, 0.9))
-        opt_c = adam(f.parameters(), lr=1e-4, betas=(0.5, 0.9))
+        G, f, opt_g, opt_c = prepared_pair(
+            G, f, device, channels_last, lr=1e-4, betas=(0.5, 0.9), compile_d=False
+        )
         config = WGANConfig(WGAN_BATCH, n_critic=5, lambda_=10.0, precision=precision)
         step = wgan_step_fn(G, f, opt_g, opt_c, random_batches(on_device), config)
         sides.append(Side(label, step, lambda n, G=G: G(G.sample_noise(n))))

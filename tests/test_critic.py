@@ -136,18 +136,27 @@ def test_layer_gradient_norms_match_a_manual_backward_and_leave_grad_alone():
     assert torch.allclose(norms, manual, rtol=1e-13)
 
 
+def _chain(w: float) -> DeepReLUCritic:
+    """One unit per layer, depth 5, every weight ``w``, zero biases."""
+    critic = DeepReLUCritic(DeepReLUCriticConfig(data_shape=(1,), width=1, depth=5)).double()
+    with torch.no_grad():
+        for layer in critic.linears:
+            layer.weight.fill_(w)
+            layer.bias.zero_()
+    return critic
+
+
+def _positive_pair() -> tuple[torch.Tensor, torch.Tensor]:
+    return 1 + _randn(0, 16, 1).abs(), 3 + _randn(1, 16, 1).abs()
+
+
 def test_layer_gradient_norms_of_a_constant_width_chain_scale_geometrically():
     # One unit per layer, all weights w > 0, zero biases: f(x) = w^(L) x_1 on x_1 > 0, and
     # dL/dW_l = w^(L-1) * mean(fake_1 - real_1) for every layer l, while the gradient reaching
     # the input is w^L: the chain that clipping shrinks (w < 1) or blows up (w > 1).
-    critic = DeepReLUCritic(DeepReLUCriticConfig(data_shape=(1,), width=1, depth=5)).double()
-    real, fake = 1 + _randn(0, 16, 1).abs(), 3 + _randn(1, 16, 1).abs()
+    real, fake = _positive_pair()
     for w in (0.5, 2.0):
-        with torch.no_grad():
-            for layer in critic.linears:
-                layer.weight.fill_(w)
-                layer.bias.zero_()
-        norms = layer_gradient_norms(critic, real, fake)
+        norms = layer_gradient_norms(_chain(w), real, fake)
         expected = w**5 * (fake - real).mean().abs()
         assert torch.allclose(norms, expected.expand(6), rtol=1e-12)
 
@@ -175,14 +184,9 @@ def test_layer_output_gradient_norms_match_retained_grads():
 def test_layer_output_gradient_norms_of_a_chain_are_geometric():
     # One unit per layer, weights w > 0, zero biases, inputs > 0: h_l = w^l x and
     # dL/dh_l = w^(L-l) * (1/B' - ...)-weights, so delta_l = w^(L-l) * delta_L exactly.
-    critic = DeepReLUCritic(DeepReLUCriticConfig(data_shape=(1,), width=1, depth=5)).double()
-    real, fake = 1 + _randn(0, 16, 1).abs(), 3 + _randn(1, 16, 1).abs()
+    real, fake = _positive_pair()
     for w in (0.1, 3.0):
-        with torch.no_grad():
-            for layer in critic.linears:
-                layer.weight.fill_(w)
-                layer.bias.zero_()
-        norms = layer_output_gradient_norms(critic, real, fake)
+        norms = layer_output_gradient_norms(_chain(w), real, fake)
         expected = norms[-1] * w ** torch.arange(5, -1, -1, dtype=F64)
         assert torch.allclose(norms, expected, rtol=1e-12)
         assert torch.isclose(norms[-1], torch.tensor(math.sqrt(2 / 16), dtype=F64), rtol=1e-12)

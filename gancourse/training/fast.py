@@ -93,10 +93,10 @@ def resolve_amp(precision: Precision, *modules: nn.Module) -> torch.dtype | None
         return None
     if precision == "bfloat16":
         return torch.bfloat16
-    params = [p for m in modules for p in m.parameters()]
-    if not params or not any(has_conv2d(m) for m in modules):
+    weight = next((p for m in modules for p in m.parameters()), None)
+    if weight is None or not any(has_conv2d(m) for m in modules):
         return None
-    return torch.bfloat16 if native_bf16(params[0].device) else None
+    return torch.bfloat16 if native_bf16(weight.device) else None
 
 
 def autocast(
@@ -104,8 +104,8 @@ def autocast(
 ) -> contextlib.AbstractContextManager:
     """``torch.autocast(device.type, dtype)``, or a no-op context when ``dtype`` is ``None``.
 
-    Compute the losses outside it, or on ``logits.float()``: the networks' matrix products run in
-    ``dtype``, the reductions of the loss in float32.
+    Compute the losses on :func:`full_precision` of the networks' outputs: the matrix products run
+    in ``dtype``, the reductions of the loss in float32.
     """
     if dtype is None:
         return contextlib.nullcontext()
@@ -126,9 +126,9 @@ def has_conv2d(module: nn.Module) -> bool:
 
 def channels_last_default(device: torch.device | str) -> bool:
     """Whether :func:`prepare` stores conv models channels-last on ``device`` by default: on CUDA
-    (tensor cores read NHWC) and on the CPU, where the benchmark measured oneDNN's NHWC kernels
-    about 10% faster for the 64 x 64 DCGAN, in float32 and in bfloat16, and within 2% either way
-    for the 28 x 28 WGAN-GP networks. Not on MPS."""
+    (tensor cores read NHWC) and on the CPU, where the benchmark measured the 64 x 64 DCGAN step
+    about 10% faster in float32 and 5% in bfloat16 with oneDNN's NHWC kernels, and the 28 x 28
+    WGAN-GP step within 2% either way. Not on MPS."""
     return torch.device(device).type in ("cuda", "cpu")
 
 
@@ -147,8 +147,8 @@ def to_device_layout(
 
 def compile_default(device: torch.device | str) -> bool:
     """Whether :func:`prepare` compiles by default on ``device``: on CUDA when Triton, which
-    ``torch.compile`` generates its GPU kernels with, is installed. On the CPU compiling costs
-    more (a minute or more on 2 cores) than the course's short runs gain."""
+    ``torch.compile`` generates its GPU kernels with, is installed. Not on the CPU, where it has
+    not been measured to pay for its compile time."""
     if torch.device(device).type != "cuda":
         return False
     try:
